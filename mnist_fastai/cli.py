@@ -6,7 +6,7 @@ Docs: https://mnist-fastai.github.io/mnist_fastai/cli.html.md"""
 
 # %% ../nbs/10_cli.ipynb #170f2b99
 from __future__ import annotations
-import argparse, os, sys, time, warnings
+import argparse, math, os, sys, time, warnings
 from pathlib import Path
 import numpy as np, torch
 from torch import nn
@@ -137,40 +137,62 @@ def _load_image(src):
     if im.mode in ('RGBA', 'LA', 'PA') or (im.mode == 'P' and 'transparency' in im.info):
         rgba = im.convert('RGBA'); bg = Image.new('RGBA', rgba.size, (255, 255, 255, 255))
         im = Image.alpha_composite(bg, rgba)  # transparent = paper
-    return np.asarray(im.convert('L'), dtype=np.float32)
+    return np.asarray(im.convert('L'), dtype=np.float64)  # step 1
+
+def _round(v:float) -> int:
+    "Round half up, ⌊v + 0.5⌋, as JavaScript's `Math.round` (Python's `round` rounds half to even)"
+    return math.floor(v + 0.5)
+
+def _box_weights(n_in:int, n_out:int) -> list:
+    "Area-average weights `(i, k, w)`: output pixel `i` of `n_out` covers input pixels [i·n_in/n_out, (i+1)·n_in/n_out)"
+    ws = []
+    for i in range(n_out):
+        lo, hi = i * n_in / n_out, (i + 1) * n_in / n_out
+        for k in range(math.floor(lo), math.ceil(hi)): ws.append((i, k, (min(hi, k + 1) - max(lo, k)) / (hi - lo)))
+    return ws
+
+def _area_resize(g:np.ndarray, nh:int, nw:int) -> np.ndarray:
+    "Resize `g` to `nh`×`nw` by area averaging: rows first, then columns, each sum in increasing input order"
+    rows = np.zeros((nh, g.shape[1]))
+    for i, k, w in _box_weights(g.shape[0], nh): rows[i] += w * g[k]
+    out = np.zeros((nh, nw))
+    for j, l, w in _box_weights(g.shape[1], nw): out[:, j] += w * rows[:, l]
+    return out
 
 def mnist_style(src, # an image path, a PIL image, or a 2-D array of grey levels 0..255
                 ink_threshold:float=0.2, # fraction of the ink's brightness that counts as ink when cropping
                ) -> np.ndarray:
     "Preprocess a picture of a digit the way MNIST was made: a 28×28 uint8 array, bright ink on black"
-    from PIL import Image
-    g = np.asarray(src, dtype=np.float32) if isinstance(src, np.ndarray) else _load_image(src)
+    g = np.asarray(src, dtype=np.float64) if isinstance(src, np.ndarray) else _load_image(src)  # 1. grey levels
     name = src if isinstance(src, (str, os.PathLike)) else 'the image'
     if g.ndim != 2 or min(g.shape) < 2: raise CLIError(f'{name}: expected a 2-D picture, got shape {g.shape}')
-    border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
-    if np.median(border) > 127: g = 255 - g; border = 255 - border  # dark ink on light paper: invert
-    g = np.clip(g - np.median(border), 0, None)  # paper to 0
-    if g.max() < 16: raise CLIError(f'{name}: no ink found (the picture is empty or has no contrast)')
-    g = g * (255 / g.max())
-    ys, xs = np.nonzero(g > ink_threshold * 255)
+    paper = float(np.median(np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])))  # 2. bright ink on black
+    if paper > 127: g, paper = 255 - g, 255 - paper  # dark ink on light paper: invert
+    g = np.maximum(g - paper, 0)  # paper to 0
+    peak = float(g.max())  # 3. contrast
+    if peak < 16: raise CLIError(f'{name}: no ink found (the picture is empty or has no contrast)')
+    g = g * (255 / peak)
+    ys, xs = np.nonzero(g > ink_threshold * 255)  # 4. crop to the ink
     g = g[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-    h, w = g.shape
+    h, w = g.shape  # 5. fit in 20×20, by area averaging
     s = 20 / max(h, w)
-    nh, nw = max(1, round(h * s)), max(1, round(w * s))
-    small = np.asarray(Image.fromarray(g.astype(np.float32), mode='F').resize((nw, nh), Image.LANCZOS if s < 1 else Image.BILINEAR))
-    small = np.clip(small, 0, 255)
-    cy, cx = np.array(np.nonzero(small > -1)).reshape(2, -1) @ small.ravel() / small.sum()
-    top, left = int(round(14 - cy)), int(round(14 - cx))
-    out = np.zeros((28, 28), np.float32)
+    nh, nw = max(1, _round(h * s)), max(1, _round(w * s))
+    small = np.clip(_area_resize(g, nh, nw), 0, 255)
+    total = sy = sx = 0.0  # 6. centre of mass to the centre
+    for i in range(nh):
+        for j in range(nw):
+            v = float(small[i, j]); total += v; sy += i * v; sx += j * v
+    top, left = _round(14 - sy / total), _round(14 - sx / total)
+    out = np.zeros((28, 28))
     y0, x0 = max(top, 0), max(left, 0)
     y1, x1 = min(top + nh, 28), min(left + nw, 28)
     out[y0:y1, x0:x1] = small[y0 - top:y1 - top, x0 - left:x1 - left]
-    return np.round(out).astype(np.uint8)
+    return np.floor(out + 0.5).astype(np.uint8)  # 7. whole grey levels
 
 # %% ../nbs/10_cli.ipynb #70ace2dc
 _EXAMPLES = {
     'train': """examples:
-  mnist-fastai train resblock                 # the course's ResBlock net, 12 epochs: about 99.6% in a few minutes
+  mnist-fastai train resblock                 # the course's ResBlock net, 12 epochs: about 99.5% in 1–2 minutes
   mnist-fastai train convstack --epochs 3     # a shorter run
   mnist-fastai train lenet5 --quick           # a one-epoch smoke test on 6,000 digits
   mnist-fastai train resblock --csv train.csv --out kaggle.pkl   # Kaggle's train.csv, 20% held out""",
@@ -183,6 +205,10 @@ _EXAMPLES = {
     'data': """examples:
   mnist-fastai data --kaggle kaggle/          # train.csv, test.csv, sample_submission.csv (+ solution.csv)
   mnist-fastai data --png                     # fastai's mnist_png folders, in fastai's data directory""",
+    'bench': """examples:
+  mnist-fastai bench --json bench.json --md bench.md   # the whole benchmark (about 12 minutes on 2 cores)
+  mnist-fastai bench --quick                  # a 2-minute version on 6,000 digits (CI)
+  mnist-fastai bench --archs resblock,cnn2 --repeats 5   # Learner vs hand loop for some models only""",
 }
 
 def _parser():
@@ -213,7 +239,26 @@ def _parser():
     d = mk('data', 'write the shipped MNIST as Kaggle CSV files or as fastai PNG folders')
     d.add_argument('--kaggle', metavar='DIR', help='write Kaggle-format CSVs into DIR')
     d.add_argument('--png', nargs='?', const='', metavar='DIR', help="write fastai's mnist_png folders (into DIR, default fastai's data directory)")
+    b = mk('bench', 'time training through fastai and a hand-written loop, the data loaders, and the time to 99% and 99.5%')
+    b.add_argument('--quick', action='store_true', help='6,000 training and 2,000 test digits, one repeat, one seed (under 2 minutes)')
+    b.add_argument('--archs', help=f"comma-separated models to time (default: all of {', '.join(ARCHS)})")
+    b.add_argument('--repeats', type=int, help='timings per model; the median is reported (default 3, 1 with --quick)')
+    b.add_argument('--json', help='write the results as JSON to this file')
+    b.add_argument('--md', help='write the results as markdown tables to this file')
+    b.add_argument('--threads', type=int, default=2, help='CPU threads (default: 2)')
     return p
+
+def _bench(a):
+    from mnist_fastai.bench import run_bench, bench_markdown
+    archs = [s.strip() for s in a.archs.split(',')] if a.archs else None
+    bad = [s for s in archs or [] if s not in ARCHS]
+    if bad: raise CLIError(f"bench: unknown architecture {bad[0]!r}: choose from {', '.join(ARCHS)}")
+    if a.repeats is not None and a.repeats < 1: raise CLIError('bench: --repeats must be at least 1')
+    for f in (a.json, a.md):
+        if f and not Path(f).absolute().parent.is_dir(): raise CLIError(f'bench: {Path(f).parent} is not a folder')
+    res = run_bench(quick=a.quick, archs=archs, repeats=a.repeats, json_path=a.json, md_path=a.md, threads=a.threads)
+    print(bench_markdown(res))
+    print(f"\nbenchmark took {res['bench_s']:.0f} s" + ''.join(f'; wrote {f}' for f in (a.json, a.md) if f))
 
 def _predict(a):
     path = find_model(a.model)
@@ -252,6 +297,7 @@ def main(argv=None) -> int:
         elif a.command == 'predict': _predict(a)
         elif a.command == 'submit': _submit(a)
         elif a.command == 'data': _data(a)
+        elif a.command == 'bench': _bench(a)
         return 0
     except KeyboardInterrupt:
         print('mnist-fastai: interrupted; nothing was saved', file=sys.stderr); return 130

@@ -1,0 +1,23 @@
+"""What the browser tests share: one headless Chromium for the whole session.
+
+Playwright's sync API can run only once per process, so the pages of tests/test_docs_site.py and tests/test_draw_page.py
+open in the same browser. It is Debian's Chromium (`apt-get install -y chromium`), or another Chrome named by $CHROMIUM;
+Playwright never downloads a browser of its own here.
+"""
+import os
+from pathlib import Path
+import pytest
+
+CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
+# without the background-networking flags Chromium keeps trying to reach Google's hosts, which a closed network refuses
+CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                 '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+@pytest.fixture(scope='session')
+def browser():
+    sync_api = pytest.importorskip('playwright.sync_api')
+    if not Path(CHROMIUM).exists(): pytest.fail(f'{CHROMIUM} is missing: apt-get install -y chromium (or set $CHROMIUM)', pytrace=False)
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
