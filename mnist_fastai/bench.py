@@ -6,7 +6,7 @@ Docs: https://mnist-fastai.github.io/mnist_fastai/bench.html.md"""
 
 # %% ../nbs/11_bench.ipynb #ee10b5d8
 from __future__ import annotations
-import json, statistics, tempfile, time, resource
+import gc, json, statistics, tempfile, time, resource
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from fastai.learner import Learner, Recorder
@@ -14,7 +14,7 @@ from fastai.callback.core import Callback
 from fastai.optimizer import SGD
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
-from fastai.torch_core import TensorImage
+from fastai.torch_core import TensorImage, default_device
 from fastai.vision.all import DataBlock, ImageBlock, CategoryBlock, PILImageBW, RandomSplitter, ImageDataLoaders, Transform
 from fastprogress.fastprogress import progress_bar
 from .core import use_threads, seed_everything, timer, machine_info, markdown_table, fit_report
@@ -22,23 +22,37 @@ from .data import (mnist_arrays, mnist_stats, mnist_dataloaders, csv_dataloaders
                                mnist_png_path, loader_img_per_s, DigitAugment, stratified_subset)
 
 # %% auto #0
-__all__ = ['TIME_TO_ACC_RECIPES', 'reset_peak_rss', 'peak_rss_mb', 'hand_fit', 'arch_recipe', 'arch_dataloaders', 'arch_learner',
-           'time_learner_epoch', 'time_loop_epoch', 'naive_csv_dataloaders', 'bench_loaders', 'TrainTimer',
-           'time_to_accuracy', 'bench_models', 'run_bench', 'bench_markdown', 'plot_bench']
+__all__ = ['TIME_TO_ACC_RECIPES', 'rss_mb', 'reset_peak_rss', 'peak_rss_mb', 'peak_memory', 'hand_fit', 'arch_recipe',
+           'arch_dataloaders', 'arch_learner', 'time_learner_epoch', 'time_loop_epoch', 'naive_csv_dataloaders',
+           'bench_loaders', 'TrainTimer', 'time_to_accuracy', 'bench_models', 'run_bench', 'bench_markdown',
+           'plot_bench']
 
 # %% ../nbs/11_bench.ipynb #e7fa0a07
+def _proc_status_mb(field:str):
+    try:
+        for line in Path('/proc/self/status').read_text().splitlines():
+            if line.startswith(field + ':'): return int(line.split()[1])/1024
+    except OSError: pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024  # elsewhere: the lifetime peak (KiB on Linux)
+
+def rss_mb() -> float:
+    "Resident memory of this process now, in MiB"
+    return _proc_status_mb('VmRSS')
+
 def reset_peak_rss() -> bool:
-    "Reset this process's peak resident memory (Linux); False where that is not possible"
+    "Free what Python can, then reset this process's peak resident memory (Linux); False where that is not possible"
+    gc.collect()
     try: Path('/proc/self/clear_refs').write_text('5'); return True
     except OSError: return False
 
 def peak_rss_mb() -> float:
     "Peak resident memory of this process in MiB since start or the last `reset_peak_rss`"
-    try:
-        for line in Path('/proc/self/status').read_text().splitlines():
-            if line.startswith('VmHWM:'): return int(line.split()[1])/1024
-    except OSError: pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024  # lifetime peak (KiB on Linux)
+    return _proc_status_mb('VmHWM')
+
+class peak_memory:
+    "Context manager: the process's peak RSS during the block (`.peak_mb`) and how far above its starting RSS that went (`.added_mb`)"
+    def __enter__(self): reset_peak_rss(); self.start_mb = rss_mb(); return self
+    def __exit__(self, *exc): self.peak_mb = peak_rss_mb(); self.added_mb = max(0., self.peak_mb - self.start_mb)
 
 # %% ../nbs/11_bench.ipynb #ef6a765a
 def hand_fit(model, # a PyTorch model taking (N,1,28,28) digits (or what `mnist_dataloaders` gives)
@@ -51,9 +65,11 @@ def hand_fit(model, # a PyTorch model taking (N,1,28,28) digits (or what `mnist_
              n_valid:int=None, # test on a stratified subset of this many test digits
             ) -> float:
     "Train with a minimal PyTorch loop and fastai's one-cycle settings; return the test accuracy"
-    x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in mnist_arrays())
-    if n_train: it = torch.from_numpy(stratified_subset(y_train, n_train)); x_train, y_train = x_train[it], y_train[it]
-    if n_valid: iv = torch.from_numpy(stratified_subset(y_test, n_valid)); x_test, y_test = x_test[iv], y_test[iv]
+    dev = default_device()  # where fastai would train: the GPU if there is one
+    model = model.to(dev)
+    x_train, y_train, x_test, y_test = (torch.tensor(a, device=dev) for a in mnist_arrays())  # a copy: the shipped arrays are read-only
+    if n_train: it = torch.from_numpy(stratified_subset(y_train.cpu(), n_train)).to(dev); x_train, y_train = x_train[it], y_train[it]
+    if n_valid: iv = torch.from_numpy(stratified_subset(y_test.cpu(), n_valid)).to(dev); x_test, y_test = x_test[iv], y_test[iv]
     mean, std = mnist_stats() if normalize else (0., 1.)
     prep = lambda xb: ((xb.float()/255).unsqueeze(1) - mean)/std
     n_batches = len(x_train)//bs  # fastai drops the last partial training batch too
@@ -63,7 +79,7 @@ def hand_fit(model, # a PyTorch model taking (N,1,28,28) digits (or what `mnist_
                                                 cycle_momentum=opt == 'adam', base_momentum=0.85, max_momentum=0.95)
     for _ in range(epochs):
         model.train()
-        perm = torch.randperm(len(x_train))
+        perm = torch.randperm(len(x_train), device=dev)
         for i in range(n_batches):
             idx = perm[i*bs:(i+1)*bs]
             xb = prep(x_train[idx])
@@ -101,19 +117,17 @@ def time_learner_epoch(arch:str, n_train:int=None, n_valid:int=None) -> dict:
     "Seconds, test accuracy and peak RSS of one epoch of `fit_one_cycle` through fastai's `Learner`"
     r = arch_recipe(arch)
     learn = arch_learner(arch, arch_dataloaders(arch, n_train, n_valid))
-    reset_peak_rss()
-    res = fit_report(learn, 1, r['lr'])
-    return dict(s=res['s_per_epoch'], accuracy=res['accuracy'], peak_rss_mb=peak_rss_mb())
+    with peak_memory() as mem: res = fit_report(learn, 1, r['lr'])
+    return dict(s=res['s_per_epoch'], accuracy=res['accuracy'], peak_rss_mb=mem.peak_mb, rss_added_mb=mem.added_mb)
 
 def time_loop_epoch(arch:str, n_train:int=None, n_valid:int=None) -> dict:
     "Seconds, test accuracy and peak RSS of one epoch of `hand_fit` on the same model and settings"
     r = arch_recipe(arch)
     model = arch_learner(arch, arch_dataloaders(arch, 256, 256)).model if arch == 'resnet18' else r['model']()
-    reset_peak_rss()
-    with timer() as t:
+    with peak_memory() as mem, timer() as t:
         acc = hand_fit(model, 1, r['lr'], bs=r['bs'], opt='sgd' if r['opt'] is SGD else 'adam',
                        augment=DigitAugment() if r['augment'] else None, normalize=r['normalize'], n_train=n_train, n_valid=n_valid)
-    return dict(s=t.s, accuracy=acc, peak_rss_mb=peak_rss_mb())
+    return dict(s=t.s, accuracy=acc, peak_rss_mb=mem.peak_mb, rss_added_mb=mem.added_mb)
 
 # %% ../nbs/11_bench.ipynb #b65fcf16
 class _PerItem(Transform):
@@ -176,9 +190,8 @@ def time_to_accuracy(target:float, # test accuracy to reach, e.g. 0.99
         seed_everything(seed)
         dls = mnist_dataloaders(bs=bs, augment=augment, normalize=arch_recipe(arch)['normalize'], n_train=n_train, n_valid=n_valid)
         learn, tt = arch_learner(arch, dls), TrainTimer()
-        reset_peak_rss()
-        fit_report(learn, epochs, lr, cbs=tt)
-        runs.append(dict(seed=seed, train_s=tt.train_s, accuracy=tt.history[-1][1], peak_rss_mb=peak_rss_mb()))
+        with peak_memory() as mem: fit_report(learn, epochs, lr, cbs=tt)
+        runs.append(dict(seed=seed, train_s=tt.train_s, accuracy=tt.history[-1][1], peak_rss_mb=mem.peak_mb, rss_added_mb=mem.added_mb))
     acc = float(np.mean([r['accuracy'] for r in runs]))
     return dict(target=target, recipe=dict(arch=arch, epochs=epochs, lr=lr, bs=bs, augment=augment), runs=runs,
                 train_s=float(np.mean([r['train_s'] for r in runs])), accuracy=acc, reached=acc >= target)
@@ -198,9 +211,11 @@ def bench_models(archs, repeats:int=3, n_train:int=None, n_valid:int=None, loop:
         med = lambda rs, k: statistics.median(o[k] for o in rs)
         m = out[arch] = dict(params=sum(p.numel() for p in arch_learner(arch, dls).model.parameters()), bs=r['bs'],
                              learner_s_per_epoch=med(L, 's'), learner_accuracy=med(L, 'accuracy'), learner_peak_rss_mb=max(o['peak_rss_mb'] for o in L),
+                             learner_rss_added_mb=max(o['rss_added_mb'] for o in L),
                              loading_s_per_epoch=load_s, repeats=repeats)
         m['loading_share'] = load_s/m['learner_s_per_epoch']
         if loop: m.update(loop_s_per_epoch=med(H, 's'), loop_accuracy=med(H, 'accuracy'), loop_peak_rss_mb=max(o['peak_rss_mb'] for o in H),
+                          loop_rss_added_mb=max(o['rss_added_mb'] for o in H),
                           ratio=m['learner_s_per_epoch']/med(H, 's'))
     return out
 
@@ -237,12 +252,14 @@ def bench_markdown(res:dict) -> str:
     rows = [{'model': a, 'parameters': f"{o['params']:,}", 'batch size': o['bs'],
              'Learner s/epoch': f"{o['learner_s_per_epoch']:.2f}", 'hand loop s/epoch': f"{o['loop_s_per_epoch']:.2f}" if 'ratio' in o else '',
              'ratio': f"{o['ratio']:.2f}" if 'ratio' in o else '', 'loading share': f"{o['loading_share']:.1%}",
-             'peak RSS MiB (Learner / loop)': f"{o['learner_peak_rss_mb']:.0f} / {o.get('loop_peak_rss_mb', float('nan')):.0f}"}
+             'memory added, MiB (Learner / loop)': f"{o['learner_rss_added_mb']:.0f} / {o.get('loop_rss_added_mb', float('nan')):.0f}"}
             for a, o in res['models'].items()]
     loaders = [{'loader': k, 'images/s': f"{v['img_per_s']:,.0f}", 'timed': f"{v['batches']} batches × {v['runs']}"} for k, v in res['loaders'].items()]
     tta = [{'target': f'{k}%', 'recipe': ', '.join(f'{a}={b}' for a, b in v['recipe'].items()), 'seeds': len(v['runs']),
             'test accuracy (mean)': f"{v['accuracy']:.2%}", 'training s (mean)': f"{v['train_s']:.1f}", 'reached': 'yes' if v['reached'] else 'no'}
            for k, v in res['time_to_acc_runs'].items()]
+    peak = max(max(o['learner_peak_rss_mb'], o.get('loop_peak_rss_mb', 0)) for o in res['models'].values())
+    head += f" Memory added: how far a training run's peak RSS rose above the process's RSS when it began; the process's peak RSS over all runs was {peak:,.0f} MiB."
     return '\n\n'.join([head, markdown_table(pd.DataFrame(rows)), markdown_table(pd.DataFrame(loaders)),
                         f"Reading Kaggle's train.csv (42,000 rows): {res['read_train_csv_s']:.2f} s.", markdown_table(pd.DataFrame(tta))])
 

@@ -206,7 +206,7 @@ _EXAMPLES = {
   mnist-fastai data --kaggle kaggle/          # train.csv, test.csv, sample_submission.csv (+ solution.csv)
   mnist-fastai data --png                     # fastai's mnist_png folders, in fastai's data directory""",
     'bench': """examples:
-  mnist-fastai bench --json bench.json --md bench.md   # the whole benchmark (about 12 minutes on 2 cores)
+  mnist-fastai bench --json bench.json --md bench.md   # the whole benchmark (about 13 minutes on 2 cores)
   mnist-fastai bench --quick                  # a 2-minute version on 6,000 digits (CI)
   mnist-fastai bench --archs resblock,cnn2 --repeats 5   # Learner vs hand loop for some models only""",
 }
@@ -215,7 +215,8 @@ def _parser():
     p = argparse.ArgumentParser(prog='mnist-fastai', description='Train, predict and submit with the models of the mnist_fastai course.',
                                 epilog='Run `mnist-fastai COMMAND --help` for the options and examples of each command.')
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    mk = lambda name, help: sub.add_parser(name, help=help, description=help, epilog=_EXAMPLES[name], formatter_class=argparse.RawDescriptionHelpFormatter)
+    mk = lambda name, help: sub.add_parser(name, help=help, description=help.replace('%%', '%'), epilog=_EXAMPLES[name],  # help is %-formatted, description is not
+                                           formatter_class=argparse.RawDescriptionHelpFormatter)
     t = mk('train', 'train a model of the course and save it')
     t.add_argument('arch', choices=ARCHS, metavar='ARCH', help=f"architecture: {', '.join(ARCHS)}")
     t.add_argument('--epochs', type=int, help="epochs (default: the architecture's recipe)")
@@ -239,7 +240,7 @@ def _parser():
     d = mk('data', 'write the shipped MNIST as Kaggle CSV files or as fastai PNG folders')
     d.add_argument('--kaggle', metavar='DIR', help='write Kaggle-format CSVs into DIR')
     d.add_argument('--png', nargs='?', const='', metavar='DIR', help="write fastai's mnist_png folders (into DIR, default fastai's data directory)")
-    b = mk('bench', 'time training through fastai and a hand-written loop, the data loaders, and the time to 99% and 99.5%')
+    b = mk('bench', 'time training through fastai and a hand-written loop, the data loaders, and the time to 99%% and 99.5%% accuracy')
     b.add_argument('--quick', action='store_true', help='6,000 training and 2,000 test digits, one repeat, one seed (under 2 minutes)')
     b.add_argument('--archs', help=f"comma-separated models to time (default: all of {', '.join(ARCHS)})")
     b.add_argument('--repeats', type=int, help='timings per model; the median is reported (default 3, 1 with --quick)')

@@ -1,4 +1,4 @@
-"""Residual blocks, why they make deeper nets trainable, and the course's ResBlock net: 41k parameters, past 99.5% on MNIST's test set, with augmentation that suits digits.
+"""Residual blocks, why they make deeper nets trainable, and the course's ResBlock net: 41k parameters, 99.5% on MNIST's test set in 12 epochs with augmentation that suits digits, 99.7% with longer training and test-time augmentation, and an ensemble of five.
 
 Docs: https://mnist-fastai.github.io/mnist_fastai/resblock.html.md"""
 
