@@ -23,6 +23,7 @@ SITE = ROOT/'docs'/'_build'/'html'  # the built docs site (tools/build_docs.py)
 PAGE = 'draw.html'                   # the page under test, relative to SITE: this is the one constant to change
 STATIC = ROOT/'docs'/'_static'
 PAD = 280  # the pad's canvas size, in canvas pixels
+SHOTS = ROOT/'docs'/'_build'/'screenshots'
 
 pytest.importorskip('playwright.sync_api')
 
@@ -185,6 +186,8 @@ def test_predicts_drawn_digit(page, name):
     seen = page.page.evaluate("Array.from(document.querySelector('#mnist-draw .md-seen').getContext('2d').getImageData(0,0,28,28).data.filter((_, i) => i % 4 == 0))")
     assert seen == r['pixels']  # the 28×28 shown is the one the model got
     print(f"\n{name}: {digit} ({100*r['probs'][digit]:.1f}%), predicted in {r['ms']:.1f} ms")
+    SHOTS.mkdir(parents=True, exist_ok=True)  # for a person to look at
+    page.page.locator('#mnist-draw').screenshot(path=str(SHOTS/f'draw-{name}.png'))
 
 def test_clear(page):
     r = page.draw(DRAWINGS['seven'][1])
