@@ -9,23 +9,20 @@ from __future__ import annotations
 import gc, json, statistics, tempfile, time, resource
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn.functional as F
-from fastai.learner import Learner, Recorder
 from fastai.callback.core import Callback
 from fastai.optimizer import SGD
-from fastai.losses import CrossEntropyLossFlat
-from fastai.metrics import accuracy
 from fastai.torch_core import TensorImage, default_device
 from fastai.vision.all import DataBlock, ImageBlock, CategoryBlock, PILImageBW, RandomSplitter, ImageDataLoaders, Transform
 from fastprogress.fastprogress import progress_bar
-from .core import use_threads, seed_everything, timer, machine_info, markdown_table, fit_report
+from .core import use_threads, seed_everything, timer, machine_info, markdown_table, fit_report, n_params
 from .data import (mnist_arrays, mnist_stats, mnist_dataloaders, csv_dataloaders, write_kaggle_csvs, read_digits_csv,
                                mnist_png_path, loader_img_per_s, DigitAugment, stratified_subset)
+from .cli import arch_recipe, arch_learner
 
 # %% auto #0
-__all__ = ['TIME_TO_ACC_RECIPES', 'rss_mb', 'reset_peak_rss', 'peak_rss_mb', 'peak_memory', 'hand_fit', 'arch_recipe',
-           'arch_dataloaders', 'arch_learner', 'time_learner_epoch', 'time_loop_epoch', 'naive_csv_dataloaders',
-           'bench_loaders', 'TrainTimer', 'time_to_accuracy', 'bench_models', 'run_bench', 'bench_markdown',
-           'plot_bench']
+__all__ = ['TIME_TO_ACC_RECIPES', 'rss_mb', 'reset_peak_rss', 'peak_rss_mb', 'peak_memory', 'hand_fit', 'arch_dataloaders',
+           'time_learner_epoch', 'time_loop_epoch', 'naive_csv_dataloaders', 'bench_loaders', 'TrainTimer',
+           'time_to_accuracy', 'bench_models', 'run_bench', 'bench_markdown', 'plot_bench']
 
 # %% ../nbs/11_bench.ipynb #e7fa0a07
 def _proc_status_mb(field:str):
@@ -92,25 +89,12 @@ def hand_fit(model, # a PyTorch model taking (N,1,28,28) digits (or what `mnist_
     return correct/len(x_test)
 
 # %% ../nbs/11_bench.ipynb #80f9300f
-def arch_recipe(arch:str) -> dict:
-    "The training recipe `mnist-fastai train` uses for `arch`"
-    from mnist_fastai.cli import _arch_recipes, CLIError
-    recipes = _arch_recipes()
-    if arch not in recipes: raise CLIError(f"unknown architecture {arch!r}: choose from {', '.join(recipes)}")
-    return recipes[arch]
-
-def arch_dataloaders(arch:str, n_train:int=None, n_valid:int=None, **kwargs):
+def arch_dataloaders(arch:str, n_train:int=None, n_valid:int=None,
+                     **kwargs, # `mnist_dataloaders` arguments, over the recipe's (e.g. `bs`, `augment`)
+                    ):
     "`mnist_dataloaders` with `arch`'s batch size, augmentation and normalisation"
     r = arch_recipe(arch)
-    return mnist_dataloaders(bs=r['bs'], augment=r['augment'], normalize=r['normalize'], n_train=n_train, n_valid=n_valid, **kwargs)
-
-def arch_learner(arch:str, dls, **kwargs) -> Learner:
-    "A fresh `Learner` for `arch`, as `mnist-fastai train` builds it"
-    r = arch_recipe(arch)
-    if arch == 'resnet18':
-        from mnist_fastai.resnet18 import resnet18_learner
-        return resnet18_learner(dls, **kwargs)
-    return Learner(dls, r['model'](), opt_func=r['opt'], loss_func=CrossEntropyLossFlat(), metrics=accuracy, **kwargs)
+    return mnist_dataloaders(**{'bs': r['bs'], 'augment': r['augment'], 'normalize': r['normalize'], **kwargs}, n_train=n_train, n_valid=n_valid)
 
 # %% ../nbs/11_bench.ipynb #e08893c5
 def time_learner_epoch(arch:str, n_train:int=None, n_valid:int=None) -> dict:
@@ -172,14 +156,10 @@ TIME_TO_ACC_RECIPES = {  # the project's fastest CPU recipes to each accuracy, c
 }
 
 class TrainTimer(Callback):
-    "Seconds spent in training phases (validation excluded) and the accuracy after each epoch"
-    order = Recorder.order + 1  # after the Recorder has the epoch's metrics
-    def before_fit(self): self.train_s, self.history = 0., []
+    "Seconds spent in training phases, validation excluded, in `.train_s`"
+    def before_fit(self): self.train_s = 0.
     def before_train(self): self.start = time.perf_counter()
     def after_train(self): self.train_s += time.perf_counter() - self.start
-    def after_epoch(self):
-        names = [n for n in self.recorder.metric_names if n not in ('epoch', 'time')]
-        self.history.append((self.train_s, float(dict(zip(names, self.recorder.values[-1]))['accuracy'])))
 
 def time_to_accuracy(target:float, # test accuracy to reach, e.g. 0.99
                      arch:str, epochs:int, lr:float, bs:int, augment:bool=False, # the recipe
@@ -188,10 +168,9 @@ def time_to_accuracy(target:float, # test accuracy to reach, e.g. 0.99
     runs = []
     for seed in seeds:
         seed_everything(seed)
-        dls = mnist_dataloaders(bs=bs, augment=augment, normalize=arch_recipe(arch)['normalize'], n_train=n_train, n_valid=n_valid)
-        learn, tt = arch_learner(arch, dls), TrainTimer()
-        with peak_memory() as mem: fit_report(learn, epochs, lr, cbs=tt)
-        runs.append(dict(seed=seed, train_s=tt.train_s, accuracy=tt.history[-1][1], peak_rss_mb=mem.peak_mb, rss_added_mb=mem.added_mb))
+        learn, tt = arch_learner(arch, arch_dataloaders(arch, n_train, n_valid, bs=bs, augment=augment)), TrainTimer()
+        with peak_memory() as mem: res = fit_report(learn, epochs, lr, cbs=tt)
+        runs.append(dict(seed=seed, train_s=tt.train_s, accuracy=res['accuracy'], peak_rss_mb=mem.peak_mb, rss_added_mb=mem.added_mb))
     acc = float(np.mean([r['accuracy'] for r in runs]))
     return dict(target=target, recipe=dict(arch=arch, epochs=epochs, lr=lr, bs=bs, augment=augment), runs=runs,
                 train_s=float(np.mean([r['train_s'] for r in runs])), accuracy=acc, reached=acc >= target)
@@ -209,7 +188,7 @@ def bench_models(archs, repeats:int=3, n_train:int=None, n_valid:int=None, loop:
         dls = arch_dataloaders(arch, n_train, n_valid)
         load_s = len(dls.train_ds)/loader_img_per_s(dls.train) + len(dls.valid_ds)/loader_img_per_s(dls.valid)
         med = lambda rs, k: statistics.median(o[k] for o in rs)
-        m = out[arch] = dict(params=sum(p.numel() for p in arch_learner(arch, dls).model.parameters()), bs=r['bs'],
+        m = out[arch] = dict(params=n_params(arch_learner(arch, dls).model), bs=r['bs'],
                              learner_s_per_epoch=med(L, 's'), learner_accuracy=med(L, 'accuracy'), learner_peak_rss_mb=max(o['peak_rss_mb'] for o in L),
                              learner_rss_added_mb=max(o['rss_added_mb'] for o in L),
                              loading_s_per_epoch=load_s, repeats=repeats)

@@ -6,15 +6,16 @@ Docs: https://mnist-fastai.github.io/mnist_fastai/cli.html.md"""
 
 # %% ../nbs/10_cli.ipynb #170f2b99
 from __future__ import annotations
-import argparse, math, os, sys, time, warnings
+import argparse, math, os, sys, warnings
 from pathlib import Path
-import numpy as np, torch
+import numpy as np
 from torch import nn
-from .core import seed_everything, use_threads, fit_report, n_params, machine_line
+from .core import seed_everything, use_threads, fit_report, n_params
 from .data import (mnist_dataloaders, csv_dataloaders, write_kaggle_csvs, mnist_png_path, DigitDataError)
 
 # %% auto #0
-__all__ = ['ARCHS', 'CLIError', 'models_dir', 'find_model', 'load_model', 'train_arch', 'mnist_style', 'main', 'console_main']
+__all__ = ['ARCHS', 'CLIError', 'models_dir', 'find_model', 'load_model', 'arch_recipe', 'arch_learner', 'train_arch',
+           'mnist_style', 'main', 'console_main']
 
 # %% ../nbs/10_cli.ipynb #da787959
 def _arch_recipes():
@@ -80,6 +81,23 @@ def _atomic_export(learn, dest:Path):
     finally:
         if tmp.exists(): tmp.unlink()
 
+def arch_recipe(arch:str) -> dict:
+    "The training recipe of `arch` (one of `ARCHS`): model, learning rate, epochs, optimiser, augmentation, batch size"
+    recipes = _arch_recipes()
+    if arch not in recipes: raise CLIError(f"unknown architecture {arch!r}: choose from {', '.join(ARCHS)}")
+    return recipes[arch]
+
+def arch_learner(arch:str, dls, **kwargs):
+    "A fresh fastai `Learner` for `arch` on `dls`, with its recipe's optimiser"
+    if arch == 'resnet18':
+        from mnist_fastai.resnet18 import resnet18_learner
+        return resnet18_learner(dls, **kwargs)
+    from fastai.learner import Learner
+    from fastai.losses import CrossEntropyLossFlat
+    from fastai.metrics import accuracy
+    r = arch_recipe(arch)
+    return Learner(dls, r['model'](), opt_func=r['opt'], loss_func=CrossEntropyLossFlat(), metrics=accuracy, **kwargs)
+
 def train_arch(arch:str, # one of `ARCHS`
                epochs:int=None, lr:float=None, bs:int=None, # override the recipe
                seed:int=42, quick:bool=False, # quick: 6,000 training digits and one epoch
@@ -88,12 +106,7 @@ def train_arch(arch:str, # one of `ARCHS`
                force:bool=False, # replace an existing model file
                threads:int=2, log:bool=True):
     "Train architecture `arch` with its recipe, print its accuracy and time, and save the learner"
-    from fastai.learner import Learner
-    from fastai.losses import CrossEntropyLossFlat
-    from fastai.metrics import accuracy
-    recipes = _arch_recipes()
-    if arch not in recipes: raise CLIError(f"unknown architecture {arch!r}: choose from {', '.join(ARCHS)}")
-    r = recipes[arch]
+    r = arch_recipe(arch)
     out = Path(out) if out else models_dir()/f'{arch}.pkl'
     if out.exists() and not force: raise CLIError(f'{out} exists: pass --force to replace it, or --out for another file')
     epochs, lr, bs = epochs or (1 if quick else r['epochs']), lr or r['lr'], bs or r['bs']
@@ -105,10 +118,7 @@ def train_arch(arch:str, # one of `ARCHS`
     else:
         dls = mnist_dataloaders(n_train=6000 if quick else None, n_valid=2000 if quick else None, **kw)
         what = 'test accuracy (MNIST test set' + (', 2,000-digit subset)' if quick else ')')
-    if arch == 'resnet18':
-        from mnist_fastai.resnet18 import resnet18_learner
-        learn = resnet18_learner(dls)
-    else: learn = Learner(dls, r['model'](), opt_func=r['opt'], loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+    learn = arch_learner(arch, dls)
     res = fit_report(learn, epochs, lr, log=log)
     _atomic_export(learn, out)
     print(f"{arch} ({n_params(learn.model):,} parameters): {res['accuracy']:.2%} {what} after {epochs} epoch{'s'*(epochs > 1)}, "

@@ -8,14 +8,13 @@ Build the site first (this module builds nothing):
 Needs Debian's Chromium at /usr/bin/chromium (`apt-get install -y chromium`), or another Chrome named by $CHROMIUM;
 Playwright drives it, and never downloads a browser of its own. Screenshots for a person to look at go to docs/_build/screenshots/.
 """
-import json, os, re, sys, threading
-from functools import partial
+import json, re, sys
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit, unquote
 
 import pytest
+from conftest import serve_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT/'tools'))
@@ -40,13 +39,7 @@ def pages(): return _pages()
 @pytest.fixture(scope='session')
 def server(pages):
     "The built site on a free localhost port"
-    class Quiet(SimpleHTTPRequestHandler):
-        extensions_map = {**SimpleHTTPRequestHandler.extensions_map, '.mjs': 'text/javascript', '.wasm': 'application/wasm'}
-        def log_message(self, *a): pass
-    httpd = ThreadingHTTPServer(('127.0.0.1', 0), partial(Quiet, directory=str(HTML)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f'http://127.0.0.1:{httpd.server_address[1]}/'
-    httpd.shutdown(); httpd.server_close()
+    with serve_folder(HTML) as url: yield url
 
 
 class Visit:

@@ -11,12 +11,11 @@ with DRAW_PAGE_HARNESS=1, docs/draw.md's HTML is tested in a minimal page instea
 onnxruntime) and the page's assets, `npm ci --prefix docs && python tools/export_onnx.py`, built into the site.
 """
 from __future__ import annotations
-import base64, io, json, math, os, re, shutil, threading, time, warnings
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import base64, io, json, math, os, re, shutil, time, warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 import numpy as np, pytest
+from conftest import serve_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT/'docs'/'_build'/'html'  # the built docs site (tools/build_docs.py)
@@ -47,11 +46,6 @@ EXTRA = {  # more shapes for the parity test (the digit is what a reader would c
 }
 
 # --- the server and the browser ------------------------------------------------------------------------------------------
-class QuietHandler(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, '.wasm': 'application/wasm', '.mjs': 'text/javascript',
-                      '.js': 'text/javascript', '.onnx': 'application/octet-stream', '.json': 'application/json'}
-    def log_message(self, *args): pass
-
 def harness(dest:Path) -> Path:
     "docs/draw.md's raw HTML in a minimal page with docs/_static: for when the site is not built"
     md = (ROOT/'docs'/'draw.md').read_text()
@@ -78,10 +72,7 @@ def served(tmp_path_factory):
     built = root/'_static'/'draw'/'model.json'
     if not built.exists() or built.read_bytes() != (STATIC/'draw'/'model.json').read_bytes():
         pytest.fail(f'{root} does not have the exported model of docs/_static/draw: rebuild the site (tools/build_docs.py)')
-    server = ThreadingHTTPServer(('127.0.0.1', 0), partial(QuietHandler, directory=str(root)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f'http://127.0.0.1:{server.server_address[1]}/{PAGE}', root
-    server.shutdown(); server.server_close()
+    with serve_folder(root) as url: yield url + PAGE, root
 
 @pytest.fixture(scope='session')
 def site(served): return served[0]
