@@ -5,9 +5,14 @@ The site has to work from a folder with the network off, so nothing here may mak
 another host: math is turned into MathML at build time instead of loading MathJax from a CDN, and
 myst-nb's ipywidgets scripts (also from a CDN) are switched off.
 """
+import re, sys
+from pathlib import Path
 from docutils import nodes
 from nbdev.config import get_config
 from sphinx.util import logging
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'tools'))
+from build_docs import EXTRA_PAGES  # noqa: E402  the pages besides the notebooks' (docs/<name>.md), named there once
 
 DOC_URL = get_config().doc_host + get_config().doc_baseurl  # where nbdev's links to the docs point
 
@@ -18,7 +23,7 @@ copyright = '2026, mnist_fastai developers. MNIST by Yann LeCun, Corinna Cortes 
 extensions = ['myst_nb']
 root_doc = 'index'
 # docs/ also holds other people's files (docs/node_modules, docs/_static/...): read only the pages named here
-include_patterns = ['*.ipynb', 'mnist.md', 'draw.md']  # tools/build_docs.py writes the .ipynb pages
+include_patterns = ['*.ipynb'] + [f'{n}.md' for n in EXTRA_PAGES]  # tools/build_docs.py writes the .ipynb pages
 exclude_patterns = ['_build', 'node_modules', '**/.ipynb_checkpoints']
 
 # --- notebooks: stored outputs only, never run
@@ -27,6 +32,8 @@ nb_merge_streams = True          # a training log printed in pieces reads as one
 nb_render_markdown_format = 'myst'  # show_doc's and the results table's markdown output: MyST, for the {.class} attributes
 nb_ipywidgets_js = {}            # no require.js / widget manager from a CDN (no notebook has live widgets)
 myst_enable_extensions = ['dollarmath', 'attrs_inline', 'attrs_block', 'colon_fence']
+# inline HTML passes through as HTML (MyST's default): the questionnaires' <details><summary>Answer</summary>…
+# </details> fold on the page (tests/test_docs_site.py checks it)
 myst_heading_anchors = 3
 # show_doc puts an H3 under the page's H1 (and its output is a nested parse): that is intended
 suppress_warnings = ['myst.header']
@@ -72,6 +79,9 @@ def _visit_displaymath(self, node):
 def _collect_ids(app, doctree):
     ids = getattr(app.env, 'mnist_fastai_ids', {})
     ids[app.env.docname] = {i for n in doctree.findall(nodes.Element) for i in n.get('ids', ())}
+    # and the anchors tools/build_docs.py writes as raw HTML (<div id="arrayrows-batch">) for the names of taught code
+    ids[app.env.docname] |= {i for n in doctree.findall(nodes.raw) if n.get('format') == 'html'
+                             for i in re.findall(r'\bid="([^"]+)"', n.astext())}
     app.env.mnist_fastai_ids = ids
 
 def _local_doc_links(app, doctree, docname):

@@ -13,18 +13,18 @@ from fastai.layers import Flatten
 # %% auto #0
 __all__ = ['lenet5', 'cnn2']
 
-# %% ../nbs/05_classic.ipynb #73f7a108
+# %% ../nbs/05_classic.ipynb #99e76418
 def lenet5() -> nn.Sequential:
-    "LeNet-5 for 28×28 digits: conv 1→6 (padded), pool, conv 6→16, pool, conv 16→120, fc 84, fc 10 (ReLU, max-pooling)"
+    "LeNet-5 for 28×28 digits: conv 1→6 (padded), pool, conv 6→16, pool, conv 16→120, fc 84, fc 10"
     return nn.Sequential(
         nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(16, 120, 5), nn.ReLU(), Flatten(),
         nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
 
-# %% ../nbs/05_classic.ipynb #1957f9c8
+# %% ../nbs/05_classic.ipynb #4763d2b2
 def cnn2(p_drop:float=0.4, # dropout before the last layer
-         softmax:bool=False, # end with a softmax (a mistake with `CrossEntropyLoss`: see the notebook)
+         softmax:bool=False, # end with a softmax (a mistake with `CrossEntropyLoss`: see below)
         ) -> nn.Sequential:
     "Two 5×5 convolutions (32, 64 filters) with max-pooling, fc 500, dropout, fc 10"
     layers = [nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),

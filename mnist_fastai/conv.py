@@ -1,4 +1,4 @@
-"""Convolutions that halve the picture at every step: output sizes and parameter counts worked out by hand, then the course's 12,044-parameter stack of fastai `ConvLayer`s.
+"""Convolutions that halve the picture at every step: output sizes and parameter counts worked out by hand, a stack built from PyTorch's layers, then the course's 12,044-parameter stack of fastai `ConvLayer`s.
 
 Docs: https://mnist-fastai.github.io/mnist_fastai/conv.html.md"""
 
@@ -13,7 +13,7 @@ from fastai.layers import ConvLayer, Flatten
 # %% auto #0
 __all__ = ['CHANNELS', 'conv_out_size', 'conv_params', 'plain_conv2', 'plain_conv_stack', 'conv2', 'conv_stack']
 
-# %% ../nbs/04_conv.ipynb #53663c11
+# %% ../nbs/04_conv.ipynb #e3ab766c
 def conv_out_size(n:int, # input height (or width)
                   ks:int=3, # kernel size
                   stride:int=2, # stride
@@ -23,7 +23,7 @@ def conv_out_size(n:int, # input height (or width)
     if padding is None: padding = ks//2
     return (n + 2*padding - ks)//stride + 1
 
-# %% ../nbs/04_conv.ipynb #d064b253
+# %% ../nbs/04_conv.ipynb #a6ddea3b
 def conv_params(ni:int, # input channels
                 nf:int, # output channels
                 ks:int=3, # kernel size
@@ -32,7 +32,7 @@ def conv_params(ni:int, # input channels
     "Parameters of a `ks`×`ks` convolution: ni·nf·k² (+ nf biases)"
     return ni*nf*ks*ks + (nf if bias else 0)
 
-# %% ../nbs/04_conv.ipynb #35efa92b
+# %% ../nbs/04_conv.ipynb #1965fd31
 CHANNELS = (1, 8, 16, 32, 16, 10)
 
 def plain_conv2(ni:int, nf:int) -> nn.Sequential:
@@ -41,13 +41,15 @@ def plain_conv2(ni:int, nf:int) -> nn.Sequential:
 
 def plain_conv_stack(channels=CHANNELS) -> nn.Sequential:
     "The course's stride-2 stack built from PyTorch layers"
-    return nn.Sequential(*[plain_conv2(a, b) for a, b in zip(channels[:-1], channels[1:])], Flatten())
+    layers = [plain_conv2(a, b) for a, b in zip(channels[:-1], channels[1:])]
+    return nn.Sequential(*layers, Flatten())
 
-# %% ../nbs/04_conv.ipynb #a51cbc06
+# %% ../nbs/04_conv.ipynb #3e4ecb9b
 def conv2(ni:int, nf:int) -> ConvLayer:
-    "fastai `ConvLayer` with stride 2: conv (no bias), ReLU, BatchNorm"
+    "fastai `ConvLayer` with stride 2: conv (no bias), BatchNorm, ReLU"
     return ConvLayer(ni, nf, stride=2)
 
 def conv_stack(channels=CHANNELS) -> nn.Sequential:
     "The course's stride-2 `ConvLayer` stack: 1→8→16→32→16→10 channels, 28→14→7→4→2→1 pixels"
-    return nn.Sequential(*[conv2(a, b) for a, b in zip(channels[:-1], channels[1:])], Flatten())
+    layers = [conv2(a, b) for a, b in zip(channels[:-1], channels[1:])]
+    return nn.Sequential(*layers, Flatten())

@@ -12,12 +12,12 @@ from .data import write_submission
 # %% auto #0
 __all__ = ['predict_submission']
 
-# %% ../nbs/09_kaggle.ipynb #6f362e36
-def predict_submission(learn, # a trained `Learner` on digit DataLoaders (`csv_dataloaders`, `mnist_dataloaders`)
-                       test, # Kaggle's `test.csv` (path or DataFrame), or an array of digits
+# %% ../nbs/09_kaggle.ipynb #33d5e140
+def predict_submission(learn, # a trained `Learner` on digit DataLoaders
+                       test, # `test.csv` (path or DataFrame), or an array of digits
                        dest='submission.csv', # where to write the submission
-                       sample=None, # Kaggle's `sample_submission.csv`, to check ids and row count against
+                       sample=None, # `sample_submission.csv`, to check ids and rows
                       ) -> Path:
-    "Predict every row of `test` with `learn` and write a checked Kaggle `submission.csv`"
+    "Predict every row of `test` with `learn`; write a checked Kaggle submission"
     preds, _ = learn.get_preds(dl=learn.dls.test_dl(test))
     return write_submission(preds, dest, sample=sample)

@@ -12,11 +12,11 @@ from fastai.layers import Flatten
 # %% auto #0
 __all__ = ['mlp']
 
-# %% ../nbs/03_mlp.ipynb #11d3784a
+# %% ../nbs/03_mlp.ipynb #73625cd1
 def mlp(*sizes:int) -> nn.Sequential:
-    "A fully connected net through `sizes` (e.g. 784, 30, 10), with ReLU between layers; flattens its input"
-    layers = [Flatten()]
+    "A fully connected net through `sizes` (e.g. 784, 30, 10), ReLU between layers"
+    layers = [Flatten()]  # each input to one row: 1×28×28 images or rows of 784
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2: layers.append(nn.ReLU())
+        if i < len(sizes) - 2: layers.append(nn.ReLU())  # none after the last layer
     return nn.Sequential(*layers)
