@@ -207,10 +207,10 @@ def record_fit(key:str, # e.g. '04_conv/conv_stack'
     record_result(key, model=model, params=n_params(learn.model), epochs=r['epochs'], accuracy=[r['accuracy']],
                   s_per_epoch=r['s_per_epoch'], **fields)
 
-# %% ../nbs/00_core.ipynb #33e26176
+# %% ../nbs/00_core.ipynb #e843818d
 def results_table(path=None, # the JSON file written by `record_result`
                  ):
-    "The recorded results as a DataFrame: model, parameters, epochs, test accuracy, seconds per epoch, machine"
+    "The recorded results as a DataFrame: model, parameters, epochs, test accuracy, seconds per epoch, machine, date"
     import json, pandas as pd
     p = Path(path or RESULTS_JSON)
     if not p.exists(): return pd.DataFrame()
@@ -220,7 +220,7 @@ def results_table(path=None, # the JSON file written by `record_result`
         rows.append({'notebook': key.split('/')[0], 'model': r['model'], 'parameters': f"{r['params']:,}", 'epochs': r['epochs'],
                      'test accuracy': f'{mean_std(accs)} ({len(accs)} seeds)' if len(accs) > 1 else f'{accs[0]*100:.2f}% (1 run)',
                      's/epoch': f"{r['s_per_epoch']:.1f}",
-                     'machine': f"{r['machine']['cpu']}, {r['machine']['threads']} threads"})
+                     'machine': f"{r['machine']['cpu']}, {r['machine']['threads']} threads", 'measured': r['recorded']})
     return pd.DataFrame(rows)
 
 def markdown_table(df) -> str:

@@ -154,7 +154,7 @@ def _duration(s):
 
 def run_line(rec):
     "The line under a page's subtitle: how long the notebook's full and quick runs took, on what, when"
-    if not rec or 'full_s' not in rec: return 'Run times not recorded yet.'
+    if not rec or ('full_s' not in rec and rec.get('quick_s') is None): return 'Run times not recorded yet.'
     m = rec.get('machine') or {}
     quick = f"quick run (CI) {_duration(rec['quick_s'])}" if rec.get('quick_s') is not None else 'quick run not recorded'
     on = m.get('cpu') or 'an unnamed CPU'
@@ -163,6 +163,8 @@ def run_line(rec):
         on += f" ({m['cores']} cores" + (f', {threads} threads' if threads and threads != m['cores'] else '') + ')'
     if m.get('gpu'): on = f"{m['gpu']} and {on}"
     libs = ''.join(f", {k} {str(m[k]).split('+')[0]}" for k in ('torch', 'fastai') if m.get(k))
+    if 'full_s' not in rec:  # the notebook's full run is still to come: its outputs are not stored yet
+        return f"Outputs not stored yet: the full run is pending; {quick}, on {on}{libs} — `tools/run_notebooks.py`"
     return (f"Full run {_duration(rec['full_s'])}, {quick}, on {on}{libs}, {rec.get('date', 'date not recorded')}"
             " — `tools/run_notebooks.py`")
 
