@@ -229,8 +229,8 @@ def write_pages():
         if not proc.exists(): sys.exit(f'{proc} is missing: nbdev did not process {nb_path}')
         name = page_name(nb_path)
         if RUNS.exists() and name != 'index' and 'full_s' not in runs.get(nb_path.stem, {}):
-            print(f'warning: {RUNS.relative_to(ROOT)} has no run of {nb_path.name}: its page says "run times not '
-                  'recorded yet" (tools/run_notebooks.py records them)', file=sys.stderr)
+            print(f'warning: {RUNS.relative_to(ROOT)} has no full run of {nb_path.name}: its page says so '
+                  '(tools/run_notebooks.py records the runs)', file=sys.stderr)
         nb = adapt(json.loads(proc.read_text()), nb_path.name, runs=None if name == 'index' else runs)
         if name == 'index': home = nb
         else: pages.append(name)
