@@ -154,19 +154,18 @@ def fit_report(learn, # a fastai `Learner` with an `accuracy` metric
                epochs:int, # epochs of `fit_one_cycle`
                lr:float, # maximum learning rate
                log:bool=False, # show fastai's epoch table: with its progress bar in a terminal, a plain line per epoch elsewhere
-               cbs=None, # more callbacks for this fit
                **kwargs, # passed to `fit_one_cycle`
               ) -> dict:
     "Train `learn` with `fit_one_cycle`, timed; return `fit_result`"
     if not hasattr(learn, 'fit_log'): learn.add_cb(FitLog())
-    if log and sys.stdout.isatty(): learn.fit_one_cycle(epochs, lr, cbs=cbs, **kwargs)
+    if log and sys.stdout.isatty(): learn.fit_one_cycle(epochs, lr, **kwargs)
     elif log:  # a log file or a pipe: a progress bar would write dozens of fragments per epoch
         old, learn.logger = learn.logger, _epoch_line(learn)
         try:
-            with learn.no_bar(): learn.fit_one_cycle(epochs, lr, cbs=cbs, **kwargs)
+            with learn.no_bar(): learn.fit_one_cycle(epochs, lr, **kwargs)
         finally: learn.logger = old
     else:
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr, cbs=cbs, **kwargs)
+        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr, **kwargs)
     return fit_result(learn)
 
 def _epoch_line(learn):
