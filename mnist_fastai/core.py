@@ -131,11 +131,12 @@ class QuickRun(Callback):
     def before_validate(self):
         if self.cutting: self.learn.dl = _FirstBatches(self.dl, self.valid_batches)
 
-# %% ../nbs/00_core.ipynb #c9519407
-def course_setup():
+# %% ../nbs/00_core.ipynb #46738519
+def course_setup(cut_quick_fits:bool=True, # False where the code sizes its own quick runs (the command line, the benchmark)
+                ):
     "Time every fit (`FitLog`) and, in a quick run, cut it short (`QuickRun`): added to fastai's default callbacks"
     defaults.callbacks = [c for c in defaults.callbacks if c not in (FitLog, QuickRun)] + [FitLog]
-    if not is_full_run(): defaults.callbacks.append(QuickRun)
+    if cut_quick_fits and not is_full_run(): defaults.callbacks.append(QuickRun)
     fastprogress.fastprogress.NO_BAR = not is_full_run() or bool(os.environ.get('IN_TEST'))  # no console bars in stored outputs
 
 # %% ../nbs/00_core.ipynb #e60be2c3
