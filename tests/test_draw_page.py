@@ -143,7 +143,7 @@ def page(browser, site):
 @pytest.fixture(scope='session')
 def learner(assets):
     "The PyTorch learner the ONNX model was exported from"
-    from mnist_fastai.cli import models_dir, load_model
+    from mnist_fastai.recipes import models_dir, load_model
     import hashlib
     path = models_dir()/assets['source_model']['file']
     if not path.exists(): pytest.fail(f'{path} missing: run `python tools/export_onnx.py` (it trains the model)')
@@ -210,7 +210,7 @@ def test_touch(browser, site):
 
 def test_parity_with_python(page, learner):
     "Each drawing through the page and through `mnist_style` + the PyTorch learner: same 28×28 (±1), same prediction"
-    from mnist_fastai.cli import mnist_style
+    from mnist_fastai.digits import mnist_style
     rows = []
     for name, strokes in {**{k: s for k, (_, s) in DRAWINGS.items()}, **EXTRA}.items():
         r = page.draw(strokes)
@@ -231,7 +231,7 @@ def test_parity_with_python(page, learner):
 def test_mnist_style_port(page):
     "The JavaScript `mnist_style` against the Python one on pictures unlike drawings: photos of test digits, inverted or not, any size"
     from PIL import Image
-    from mnist_fastai.cli import mnist_style
+    from mnist_fastai.digits import mnist_style
     from mnist_fastai.data import mnist_arrays
     x_test = mnist_arrays()[2]
     rng = np.random.default_rng(1)

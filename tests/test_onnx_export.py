@@ -20,7 +20,7 @@ def exported():
     meta = json.loads((DRAW/'model.json').read_text())
     data = (DRAW/'model.onnx').read_bytes()
     assert hashlib.sha256(data).hexdigest() == meta['onnx']['sha256']
-    from mnist_fastai.cli import models_dir, load_model
+    from mnist_fastai.recipes import models_dir, load_model
     path = models_dir()/meta['source_model']['file']
     if not path.exists() or export_onnx.sha256(path) != meta['source_model']['sha256']:
         pytest.fail(f'{path} is not the learner model.onnx was exported from: run `python tools/export_onnx.py` again')

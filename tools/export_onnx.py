@@ -16,7 +16,7 @@ Everything it writes is generated (git-ignored); the page and its scripts (docs/
 are not. It needs the `docs` extra: `pip install -e .[docs]`.
 """
 from __future__ import annotations
-import argparse, hashlib, json, os, shutil, sys, tempfile, time, warnings
+import argparse, hashlib, json, os, shutil, sys, time, warnings
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
@@ -28,65 +28,26 @@ VENDOR = DOCS/'_static'/'vendor'/'onnxruntime-web'
 NODE_ORT = DOCS/'node_modules'/'onnxruntime-web'
 # the plain WebAssembly build: the `ort` global (wasm backend only), the loader it imports and the binary it fetches
 ORT_FILES = ('ort.wasm.min.js', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm')
-N_PARITY, TOL, OPSET = 1000, 1e-4, 17
+N_PARITY, TOL = 1000, 1e-4
 DESCRIPTION = ("the last small net of the course (notebook 06): four stride-2 convolutions (1→8→16→32→16 channels), "
                "each followed by a residual block, then a stride-2 convolution to the 10 digits")
 
 class ExportError(Exception): "A failed step, reported as one line"
 
-def sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
-    return h.hexdigest()
+# the ONNX export and ONNX Runtime helpers are the library's, the same that `mnist-fastai train` and `predict` use
+from mnist_fastai.recipes import OPSET, file_sha256 as sha256, normalize_stats, onnx_bytes, onnx_session, onnx_probs  # noqa: E402
 
-def _write_atomic(dest:Path, data:bytes):
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f'.{dest.name}.{os.getpid()}.tmp')
-    try: tmp.write_bytes(data); os.replace(tmp, dest)
-    finally:
-        if tmp.exists(): tmp.unlink()
-
-def get_learner(model=None, threads:int=2):
+def get_learner(model=None, threads:int=None):
     "The learner in `model`, or in `models_dir()/resblock.pkl`, trained first if that file is missing"
-    from mnist_fastai.cli import models_dir, load_model, train_arch
+    from mnist_fastai.recipes import models_dir, load_model, train_arch
     path = Path(model) if model else models_dir()/'resblock.pkl'
     if not path.exists():
         if model: raise ExportError(f'{path}: model file not found')
         print(f'no trained model at {path}: training the ResBlock net first, as `mnist-fastai train resblock` does '
-              f'(a few minutes on {threads} CPU threads)', flush=True)
-        train_arch('resblock', out=path, threads=threads)
+              '(minutes on a 2-core CPU)', flush=True)
+        _, res = train_arch('resblock', out=path, threads=threads)
+        print(f"trained: {res['accuracy']:.2%} {res['evaluated_on']}; saved to {path}", flush=True)
     return path, load_model(path)
-
-def normalize_stats(learn):
-    "Mean and standard deviation of the learner's `Normalize` batch transform (the one it was trained with)"
-    from fastai.data.transforms import Normalize
-    ns = [t for t in learn.dls.after_batch.fs if isinstance(t, Normalize)]
-    if len(ns) != 1: raise ExportError('the model has no Normalize transform: not a model trained on normalised MNIST')
-    return float(ns[0].mean.flatten()[0]), float(ns[0].std.flatten()[0])
-
-def export_onnx(learn, dest:Path) -> bytes:
-    "Export `learn.model` with a softmax on top to `dest` (dynamic batch size); returns the bytes"
-    import io, torch
-    from torch import nn
-    net = nn.Sequential(learn.model, nn.Softmax(dim=1)).cpu().eval()
-    f = io.BytesIO()
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter('ignore')  # the legacy exporter announces its deprecation
-        torch.onnx.export(net, (torch.zeros(1, 1, 28, 28),), f, dynamo=False, opset_version=OPSET,
-                          input_names=['x'], output_names=['probs'], dynamic_axes={'x': {0: 'n'}, 'probs': {0: 'n'}})
-    data = f.getvalue()
-    import onnx
-    onnx.checker.check_model(onnx.load_from_string(data))
-    _write_atomic(dest, data)
-    return data
-
-def normalized(x, mean, std):
-    "uint8 digits (N,28,28) to the model's input: /255, then (x-mean)/std, float32 (N,1,28,28)"
-    return ((x.astype(np.float32)/255 - np.float32(mean))/np.float32(std))[:, None]
-
-def onnx_probs(session, x, mean, std, bs:int=1000):
-    return np.concatenate([session.run(None, {'x': normalized(x[i:i + bs], mean, std)})[0] for i in range(0, len(x), bs)])
 
 def fastai_probs(learn, x):
     "Probabilities from fastai's own pipeline: its test DataLoader (its /255 and Normalize) and `get_preds`"
@@ -94,11 +55,6 @@ def fastai_probs(learn, x):
         warnings.simplefilter('ignore')
         probs, _ = learn.get_preds(dl=learn.dls.test_dl(x))
     return probs.numpy()
-
-def onnx_session(data:bytes):
-    import onnxruntime as ort
-    so = ort.SessionOptions(); so.intra_op_num_threads = 1; so.inter_op_num_threads = 1
-    return ort.InferenceSession(data, so, providers=['CPUExecutionProvider'])
 
 def copy_vendor(src:Path=NODE_ORT, dest:Path=VENDOR) -> str:
     "Copy onnxruntime-web's browser files and licence into `dest`; returns its version"
@@ -110,10 +66,9 @@ def copy_vendor(src:Path=NODE_ORT, dest:Path=VENDOR) -> str:
         raise ExportError(f'{src} is onnxruntime-web {version}, but docs/package.json pins {pinned}: run `npm ci --prefix docs`')
     missing = [f for f in ORT_FILES if not (src/'dist'/f).exists()]
     if missing: raise ExportError(f"onnxruntime-web {version} has no {', '.join(missing)} in dist/")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix='.onnxruntime-web-', dir=dest.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; a web server must be able to read it
-    try:
+    from mnist_fastai.core import atomic_path
+    with atomic_path(dest) as tmp:
+        tmp.mkdir()
         for f in ORT_FILES: shutil.copy2(src/'dist'/f, tmp/f)
         licences = sorted(p for p in src.iterdir() if p.name.upper().startswith(('LICENSE', 'LICENCE', 'NOTICE', 'THIRDPARTY')))
         note = [f'onnxruntime-web {version}, from the npm registry (pinned in docs/package-lock.json).',
@@ -133,17 +88,12 @@ def copy_vendor(src:Path=NODE_ORT, dest:Path=VENDOR) -> str:
             note += ['', 'The npm package has no licence file of its own; LICENSE and ThirdPartyNotices.txt are those of the',
                      f'same project, as shipped in its Python package onnxruntime {onnxruntime.__version__}.']
         (tmp/'README.txt').write_text('\n'.join(note) + '\n')
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if dest.exists(): shutil.rmtree(dest)
-        tmp.rename(dest)
-    finally:
-        if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
     return version
 
-def export(model=None, out:Path=DRAW, threads:int=2, vendor:bool=True) -> dict:
+def export(model=None, out:Path=DRAW, threads:int=None, vendor:bool=True) -> dict:
     "Steps 1-4 of the module docstring; returns the metadata written next to the ONNX file"
     import torch, fastai, onnx, onnxruntime
-    from mnist_fastai.core import use_threads, n_params
+    from mnist_fastai.core import use_threads, n_params, atomic_path
     from mnist_fastai.data import mnist_arrays, mnist_stats
     t0 = time.perf_counter()
     ort_web = copy_vendor() if vendor else None
@@ -153,7 +103,9 @@ def export(model=None, out:Path=DRAW, threads:int=2, vendor:bool=True) -> dict:
     mean, std = normalize_stats(learn)
     if not np.allclose((mean, std), mnist_stats(), atol=1e-6): raise ExportError(f'{path}: not normalised with MNIST stats')
     out = Path(out)
-    data = export_onnx(learn, out/'model.onnx.tmp')
+    data = onnx_bytes(learn)
+    import onnx
+    onnx.checker.check_model(onnx.load_from_string(data))
     session = onnx_session(data)
     _, _, x_test, y_test = mnist_arrays()
     p_onnx = onnx_probs(session, x_test, mean, std)
@@ -161,15 +113,14 @@ def export(model=None, out:Path=DRAW, threads:int=2, vendor:bool=True) -> dict:
     diff = float(np.abs(p_onnx[:N_PARITY] - p_torch).max())
     same_pred = bool((p_onnx[:N_PARITY].argmax(1) == p_torch.argmax(1)).all())
     if diff > TOL or not same_pred:
-        (out/'model.onnx.tmp').unlink()
         raise ExportError(f'ONNX and PyTorch disagree on {N_PARITY} test digits: max |Δp| = {diff:.2e} > {TOL:g}')
     acc = float((p_onnx.argmax(1) == y_test).mean())
-    os.replace(out/'model.onnx.tmp', out/'model.onnx')
+    with atomic_path(out/'model.onnx') as tmp: tmp.write_bytes(data)  # only once it agrees with PyTorch
     meta = dict(
         title='ResBlock net', description=DESCRIPTION, parameters=n_params(learn.model),
         test_accuracy=acc, test_digits=int(len(y_test)), test_errors=int((p_onnx.argmax(1) != y_test).sum()),
         normalize=dict(mean=mean, std=std),
-        preprocessing='mnist_style (nbs/10_cli.ipynb), then (x/255 - mean)/std',
+        preprocessing='mnist_style (nbs/01_digits.ipynb), then (x/255 - mean)/std',
         onnx=dict(file='model.onnx', bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), opset=OPSET,
                   input=dict(name='x', dtype='float32', shape=['n', 1, 28, 28]),
                   output=dict(name='probs', dtype='float32', shape=['n', 10], softmax=True)),
@@ -179,7 +130,7 @@ def export(model=None, out:Path=DRAW, threads:int=2, vendor:bool=True) -> dict:
         versions=dict(torch=torch.__version__, fastai=fastai.__version__, onnx=onnx.__version__, onnxruntime=onnxruntime.__version__),
         exported=datetime.now(timezone.utc).isoformat(timespec='seconds'),
     )
-    _write_atomic(out/'model.json', (json.dumps(meta, indent=1, ensure_ascii=False) + '\n').encode())
+    with atomic_path(out/'model.json') as tmp: tmp.write_text(json.dumps(meta, indent=1, ensure_ascii=False) + '\n')
     meta['_seconds'] = dict(total=time.perf_counter() - t0, export=time.perf_counter() - t1)
     return meta
 
@@ -188,13 +139,12 @@ def main(argv=None) -> int:
                                 epilog='\n'.join(__doc__.split('\n')[1:]))
     p.add_argument('--model', help='learner to export (default: models_dir()/resblock.pkl, trained first if missing)')
     p.add_argument('--out', default=str(DRAW), help='folder for model.onnx and model.json (default: docs/_static/draw)')
-    p.add_argument('--threads', type=int, default=2, help='CPU threads (default: 2)')
+    p.add_argument('--threads', type=int, help="CPU threads (default: PyTorch's choice for this machine)")
     p.add_argument('--no-vendor', action='store_true', help='do not copy onnxruntime-web from docs/node_modules')
     a = p.parse_args(argv)
     warnings.filterwarnings('ignore')
-    from mnist_fastai.cli import CLIError
     try: m = export(a.model, Path(a.out), a.threads, vendor=not a.no_vendor)
-    except (ExportError, CLIError) as e:
+    except (ExportError, ValueError, OSError) as e:  # ValueError: `ModelError`, `DigitDataError`
         print(f'export_onnx: {e}', file=sys.stderr); return 1
     rel = os.path.relpath(Path(a.out))
     if m['onnxruntime_web']: print(f"copied onnxruntime-web {m['onnxruntime_web']} to {os.path.relpath(VENDOR)}")

@@ -14,6 +14,7 @@ PyTorch several times over.
 """
 import argparse, json, os, subprocess, sys, time
 from pathlib import Path
+from mnist_fastai.core import atomic_path
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT/'nbs'
@@ -67,8 +68,7 @@ def main(paths, quick=True, full=True):
             print(f'{p.name}: full run {f:.0f} s', flush=True)
         runs = json.loads(RUNS.read_text()) if RUNS.exists() else {}
         runs[p.stem] = {**runs.get(p.stem, {}), **rec, 'machine': m}
-        tmp = RUNS.with_suffix('.json.tmp')
-        tmp.write_text(json.dumps(dict(sorted(runs.items())), indent=1) + '\n'); os.replace(tmp, RUNS)
+        with atomic_path(RUNS) as tmp: tmp.write_text(json.dumps(dict(sorted(runs.items())), indent=1) + '\n')
 
 
 if __name__ == '__main__':

@@ -1,7 +1,7 @@
 /* The drawing pad of the docs site (docs/draw.md): draw a digit, see what the ResBlock net predicts.
  *
  * Everything runs in the browser: the pad is read with getImageData, turned into an MNIST-style 28×28 digit by
- * mnist_style.js (the port of `mnist_style`, nbs/10_cli.ipynb), normalised with the mean and standard deviation of the
+ * mnist_style.js (the port of `mnist_style`, nbs/01_digits.ipynb), normalised with the mean and standard deviation of the
  * model's metadata, and classified by ONNX Runtime Web (plain WebAssembly, one thread: a static site on GitHub Pages is
  * not cross-origin isolated, so there is no SharedArrayBuffer). The files come from this site only: this script's
  * folder (model.onnx, model.json, mnist_style.js) and ../vendor/onnxruntime-web/ (tools/export_onnx.py puts them there).

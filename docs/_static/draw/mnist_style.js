@@ -1,7 +1,7 @@
 /* mnist_style in JavaScript: a drawing (or any picture) to the 28×28 digit the model sees.
  *
- * This is a line-for-line port of `mnist_style` in mnist_fastai/cli.py. The steps are defined once, in prose, in
- * nbs/10_cli.ipynb ("Predicting a digit from any picture"); the numbers in the comments below are those steps. Both
+ * This is a line-for-line port of `mnist_style` in mnist_fastai/digits.py. The steps are defined once, in prose, in
+ * nbs/01_digits.ipynb ("Your own pictures, the way MNIST was made"); the numbers in the comments below are those steps. Both
  * versions do the same float64 operations in the same order and round with ⌊v + 0.5⌋, so they give the same pixels;
  * tests/test_draw_page.py checks it. Change one, change the other.
  */
