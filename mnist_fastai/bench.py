@@ -161,16 +161,16 @@ def time_to_accuracy(target:float, # test accuracy to reach, e.g. 0.99
     return dict(target=target, recipe=dict(arch=arch, epochs=epochs, lr=lr, bs=bs, augment=augment), runs=runs,
                 train_s=float(np.mean([r['train_s'] for r in runs])), accuracy=acc, reached=acc >= target)
 
-# %% ../nbs/12_bench.ipynb #b9b8f254
+# %% ../nbs/12_bench.ipynb #4236543a
 _PROBE = """
 import sys, time
 import torch  # first: OpenMP reads OMP_WAIT_POLICY when PyTorch loads it
 from mnist_fastai.core import use_threads, fit_report
 from mnist_fastai.recipes import arch_learner, arch_dataloaders
-threads, batches = int(sys.argv[1]), int(sys.argv[2])
+threads, batches, epochs = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 use_threads(threads or None)
 learn = arch_learner('resblock', arch_dataloaders('resblock', batches*128, 256, augment=False))
-with learn.no_bar(), learn.no_logging(): print(fit_report(learn, 1, 0.05)['train_s'])
+with learn.no_bar(), learn.no_logging(): print(fit_report(learn, epochs, 0.05)['train_s'])
 """
 _BUSY_LOOP = 'while True: pass'
 
@@ -183,11 +183,12 @@ def load_probe_s(wait_policy:str=None, # OMP_WAIT_POLICY for the training proces
     env = {k: v for k, v in os.environ.items() if k != 'OMP_WAIT_POLICY'}
     if wait_policy: env['OMP_WAIT_POLICY'] = wait_policy
     probe = [sys.executable, '-c', _PROBE, str(threads or 0)]
-    other = {None: None, 'busy loop': [sys.executable, '-c', _BUSY_LOOP], 'training': probe + [str(batches*10)]}[beside]
+    other = {None: None, 'busy loop': [sys.executable, '-c', _BUSY_LOOP], 'training': probe + [str(min(batches, 400)), '10']}[beside]  # outlasts the probe
     bg = subprocess.Popen(other, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if other else None
     try:
         if beside == 'training': time.sleep(8)  # let it finish its imports and start training first
-        r = subprocess.run(probe + [str(batches)], env=env, capture_output=True, text=True)
+        r = subprocess.run(probe + [str(batches), '1'], env=env, capture_output=True, text=True)
+        if bg and bg.poll() is not None: raise RuntimeError(f'what ran beside the probe ({beside}) stopped before it')
     finally:
         if bg: bg.kill(); bg.wait()
     if r.returncode: raise RuntimeError(f'the training probe failed:\n{r.stderr[-2000:]}')

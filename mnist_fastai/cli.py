@@ -17,7 +17,7 @@ class CLIError(Exception):
 # %% auto #0
 __all__ = ['CLIError', 'main', 'console_main']
 
-# %% ../nbs/13_cli.ipynb #4cf17e96
+# %% ../nbs/13_cli.ipynb #6a812c51
 _EXAMPLES = {
     'train': """examples:
   mnist-fastai train resblock                 # the course's ResBlock net, 12 epochs: about 99.5% in 1–2 minutes
@@ -110,7 +110,9 @@ def _predict(a):
         print(f'{img}: {labels[probs.argmax()]} (probability {float(probs.max()):.3f})')
         if a.show:
             from PIL import Image
-            dest = Path(img).with_suffix('.mnist.png'); Image.fromarray(x).save(dest)
+            from mnist_fastai.core import atomic_path  # loads PyTorch: only for --show
+            dest = Path(img).with_suffix('.mnist.png')
+            with atomic_path(dest) as tmp: Image.fromarray(x).save(tmp, format='PNG')
             print(f'  saved what the model saw: {dest}')
 
 def _submit(a):

@@ -285,7 +285,7 @@ def loader_img_per_s(dl, # a fastai `DataLoader`
             if max_batches and i + 1 >= max_batches: break
     return n / t.s
 
-# %% ../nbs/10_data.ipynb #870095d5
+# %% ../nbs/10_data.ipynb #63bf3f21
 PIXEL_COLS = [f'pixel{i}' for i in range(784)]
 _LUT = np.array([str(i).encode() for i in range(256)], dtype=object)
 
@@ -314,8 +314,8 @@ def write_kaggle_csvs(dest, # folder to write `train.csv`, `test.csv`, `sample_s
     ids = np.arange(1, len(te) + 1)
     _write_csv(paths['train'], ['label'] + PIXEL_COLS, [y[tr], x[tr]])
     _write_csv(paths['test'], PIXEL_COLS, [x[te]])
-    pd.DataFrame({'ImageId': ids, 'Label': 0}).to_csv(paths['sample_submission'], index=False)
-    pd.DataFrame({'ImageId': ids, 'Label': y[te]}).to_csv(paths['solution'], index=False)
+    for name, labels in (('sample_submission', 0), ('solution', y[te])):
+        with atomic_path(paths[name]) as tmp: pd.DataFrame({'ImageId': ids, 'Label': labels}).to_csv(tmp, index=False)
     return paths
 
 # %% ../nbs/10_data.ipynb #7eebf706

@@ -13,8 +13,8 @@ from .digits import DigitDataError
 
 # %% auto #0
 __all__ = ['ARCHS', 'OPSET', 'recipe', 'recipes', 'ModelError', 'arch_recipe', 'arch_dataloaders', 'arch_learner', 'check_recipe',
-           'models_dir', 'find_model', 'load_model', 'train_arch', 'file_sha256', 'normalize_stats', 'onnx_bytes',
-           'normalized', 'onnx_session', 'onnx_probs', 'save_onnx', 'load_predictor']
+           'models_dir', 'find_model', 'load_model', 'file_sha256', 'normalize_stats', 'onnx_bytes', 'normalized',
+           'onnx_session', 'onnx_probs', 'save_onnx', 'train_arch', 'load_predictor']
 
 # %% ../nbs/11_recipes.ipynb #0ec8260b
 ARCHS = ('linear', 'mlp2', 'mlp3', 'convstack', 'lenet5', 'cnn2', 'resblock', 'resnet18')
@@ -120,46 +120,6 @@ def load_model(path):
     if not hasattr(learn, 'dls') or not hasattr(learn.dls, 'test_dl'): raise ModelError(f'{path}: not a fastai learner')
     return learn
 
-# %% ../nbs/11_recipes.ipynb #37dc1384
-def _csv_head(csv, n:int):
-    "The first `n` rows of a CSV file, as a DataFrame"
-    import pandas as pd
-    p = Path(csv)
-    if not p.exists(): raise FileNotFoundError(f'{p}: file not found')
-    try: return pd.read_csv(p, nrows=n)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, IsADirectoryError) as e:
-        raise DigitDataError(f'{p}: not a readable CSV file ({type(e).__name__})') from None
-
-def train_arch(arch:str, # one of `ARCHS`
-               epochs:int=None, lr:float=None, bs:int=None, # override the recipe
-               seed:int=42, quick:bool=False, # quick: 6,000 training digits and one epoch
-               csv=None, # train on a Kaggle `train.csv` (20% held out) instead of the shipped MNIST
-               out=None, # where to save (default `models_dir()/ARCH.pkl`)
-               force:bool=False, # replace an existing model file
-               threads:int=None, # CPU threads (default: PyTorch's choice for this machine)
-               log:bool=True, # print fastai's epoch table
-              ) -> tuple:
-    "Train architecture `arch` with its recipe and save the learner; returns the learner and `fit_report`'s result"
-    from fastai.torch_core import set_seed
-    from mnist_fastai.core import use_threads, fit_report, atomic_path
-    from mnist_fastai.data import mnist_dataloaders, csv_dataloaders
-    r = arch_recipe(arch)
-    out = Path(out) if out else models_dir()/f'{arch}.pkl'
-    if out.exists() and not force: raise FileExistsError(f'{out} exists: pass --force to replace it, or --out for another file')
-    epochs, lr, bs = epochs or (1 if quick else r['epochs']), lr or r['lr'], bs or r['bs']
-    threads = use_threads(threads); set_seed(seed)
-    kw = dict(bs=bs, augment=r['augment'], normalize=r['normalize'])
-    if csv is not None:
-        dls = csv_dataloaders(_csv_head(csv, 7500) if quick else csv, valid_pct=0.2, seed=seed, **kw)
-        evaluated_on = 'validation accuracy (20% of the CSV)'
-    else:
-        dls = mnist_dataloaders(n_train=6000 if quick else None, n_valid=2000 if quick else None, **kw)
-        evaluated_on = 'test accuracy (MNIST test set' + (', 2,000-digit subset)' if quick else ')')
-    learn = arch_learner(arch, dls)
-    res = fit_report(learn, epochs, lr, log=log)
-    with atomic_path(out) as tmp: learn.export(tmp.absolute())
-    return learn, {**res, 'evaluated_on': evaluated_on, 'out': out, 'onnx': save_onnx(learn, out), 'threads': threads}
-
 # %% ../nbs/11_recipes.ipynb #975b7111
 OPSET = 17  # the ONNX operator set: old enough for every ONNX Runtime of the last years, ONNX Runtime Web included
 
@@ -217,6 +177,46 @@ def save_onnx(learn, model_path) -> Path:
     with atomic_path(dest) as tmp: tmp.write_bytes(onnx_bytes(learn))
     with atomic_path(dest.with_name(dest.name + '.json')) as tmp: tmp.write_text(json.dumps(meta, indent=1) + '\n')
     return dest
+
+# %% ../nbs/11_recipes.ipynb #37dc1384
+def _csv_head(csv, n:int):
+    "The first `n` rows of a CSV file, as a DataFrame"
+    import pandas as pd
+    p = Path(csv)
+    if not p.exists(): raise FileNotFoundError(f'{p}: file not found')
+    try: return pd.read_csv(p, nrows=n)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, IsADirectoryError) as e:
+        raise DigitDataError(f'{p}: not a readable CSV file ({type(e).__name__})') from None
+
+def train_arch(arch:str, # one of `ARCHS`
+               epochs:int=None, lr:float=None, bs:int=None, # override the recipe
+               seed:int=42, quick:bool=False, # quick: 6,000 training digits and one epoch
+               csv=None, # train on a Kaggle `train.csv` (20% held out) instead of the shipped MNIST
+               out=None, # where to save (default `models_dir()/ARCH.pkl`)
+               force:bool=False, # replace an existing model file
+               threads:int=None, # CPU threads (default: PyTorch's choice for this machine)
+               log:bool=True, # print fastai's epoch table
+              ) -> tuple:
+    "Train architecture `arch` with its recipe and save the learner; returns the learner and `fit_report`'s result"
+    from fastai.torch_core import set_seed
+    from mnist_fastai.core import use_threads, fit_report, atomic_path
+    from mnist_fastai.data import mnist_dataloaders, csv_dataloaders
+    r = arch_recipe(arch)
+    out = Path(out) if out else models_dir()/f'{arch}.pkl'
+    if out.exists() and not force: raise FileExistsError(f'{out} exists: pass --force to replace it, or --out for another file')
+    epochs, lr, bs = epochs or (1 if quick else r['epochs']), lr or r['lr'], bs or r['bs']
+    threads = use_threads(threads); set_seed(seed)
+    kw = dict(bs=bs, augment=r['augment'], normalize=r['normalize'])
+    if csv is not None:
+        dls = csv_dataloaders(_csv_head(csv, 7500) if quick else csv, valid_pct=0.2, seed=seed, **kw)
+        evaluated_on = 'validation accuracy (20% of the CSV)'
+    else:
+        dls = mnist_dataloaders(n_train=6000 if quick else None, n_valid=2000 if quick else None, **kw)
+        evaluated_on = 'test accuracy (MNIST test set' + (', 2,000-digit subset)' if quick else ')')
+    learn = arch_learner(arch, dls)
+    res = fit_report(learn, epochs, lr, log=log)
+    with atomic_path(out) as tmp: learn.export(tmp.absolute())
+    return learn, {**res, 'evaluated_on': evaluated_on, 'out': out, 'onnx': save_onnx(learn, out), 'threads': threads}
 
 # %% ../nbs/11_recipes.ipynb #cb8fc493
 def load_predictor(model_path, # a learner file saved by `train_arch`

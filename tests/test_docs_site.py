@@ -497,7 +497,8 @@ def _scroll_to_table(v):
             return sel
 
 
-@pytest.mark.parametrize('page,width', [('conv', 1280), ('resblock', 1280), ('kaggle', 1280), ('resblock', 390)])
+@pytest.mark.parametrize('page,width', [('conv', 1280), ('resblock', 1280), ('kaggle', 1280), ('resblock', 390),
+                                        ('classic', 1280), ('resnet18', 390), ('recipes', 1280), ('recipes', 390), ('cli', 1280)])
 def test_lesson_screenshots(server, browser, pages, page, width):
     "A lesson's code and fastai's epoch table at desktop and phone widths: docs/_build/screenshots/<page>-<width>.png"
     if f'{page}.html' not in pages: pytest.fail(f'no page {page}.html')

