@@ -14,7 +14,7 @@ from .digits import DigitDataError
 # %% auto #0
 __all__ = ['ARCHS', 'OPSET', 'recipe', 'recipes', 'ModelError', 'arch_recipe', 'arch_dataloaders', 'arch_learner', 'check_recipe',
            'models_dir', 'find_model', 'load_model', 'file_sha256', 'normalize_stats', 'onnx_bytes', 'normalized',
-           'onnx_session', 'onnx_probs', 'save_onnx', 'train_arch', 'load_predictor']
+           'onnx_session', 'fastai_probs', 'onnx_probs', 'save_onnx', 'train_arch', 'load_predictor']
 
 # %% ../nbs/11_recipes.ipynb #0ec8260b
 ARCHS = ('linear', 'mlp2', 'mlp3', 'convstack', 'lenet5', 'cnn2', 'resblock', 'resnet18')
@@ -120,7 +120,7 @@ def load_model(path):
     if not hasattr(learn, 'dls') or not hasattr(learn.dls, 'test_dl'): raise ModelError(f'{path}: not a fastai learner')
     return learn
 
-# %% ../nbs/11_recipes.ipynb #975b7111
+# %% ../nbs/11_recipes.ipynb #ed685e67
 OPSET = 17  # the ONNX operator set: old enough for every ONNX Runtime of the last years, ONNX Runtime Web included
 
 def file_sha256(path) -> str:
@@ -160,6 +160,13 @@ def onnx_session(data):
     import onnxruntime as ort
     so = ort.SessionOptions(); so.intra_op_num_threads = 1; so.inter_op_num_threads = 1
     return ort.InferenceSession(data if isinstance(data, bytes) else str(data), so, providers=['CPUExecutionProvider'])
+
+def fastai_probs(learn, x):
+    "Probabilities (N,10) of `learn` for uint8 digits `x` (N,28,28), through fastai's own pipeline: its test DataLoader and `get_preds`"
+    with warnings.catch_warnings(), learn.no_bar():
+        warnings.simplefilter('ignore')
+        probs, _ = learn.get_preds(dl=learn.dls.test_dl(x))
+    return probs.numpy()
 
 def onnx_probs(session, x, mean:float, std:float, bs:int=1000):
     "Probabilities (N,10) of ONNX `session` for uint8 digits `x` (N,28,28)"
@@ -218,7 +225,7 @@ def train_arch(arch:str, # one of `ARCHS`
     with atomic_path(out) as tmp: learn.export(tmp.absolute())
     return learn, {**res, 'evaluated_on': evaluated_on, 'out': out, 'onnx': save_onnx(learn, out), 'threads': threads}
 
-# %% ../nbs/11_recipes.ipynb #cb8fc493
+# %% ../nbs/11_recipes.ipynb #25dcc499
 def load_predictor(model_path, # a learner file saved by `train_arch`
                    onnx:bool=True, # use the ONNX copy beside it when it can
                   ):
@@ -234,7 +241,5 @@ def load_predictor(model_path, # a learner file saved by `train_arch`
             session, (mean, std) = onnx_session(dest), meta['normalize'].values()
             return (lambda x: (onnx_probs(session, np.asarray(x), mean, std), meta['labels'])), 'onnx'
     learn = load_model(model_path)
-    def predict(x):
-        with learn.no_bar(): probs, _ = learn.get_preds(dl=learn.dls.test_dl(np.asarray(x)))
-        return probs.numpy(), [str(v) for v in learn.dls.vocab]
+    def predict(x): return fastai_probs(learn, np.asarray(x)), [str(v) for v in learn.dls.vocab]
     return predict, 'fastai'

@@ -143,11 +143,10 @@ def page(browser, site):
 @pytest.fixture(scope='session')
 def learner(assets):
     "The PyTorch learner the ONNX model was exported from"
-    from mnist_fastai.recipes import models_dir, load_model
-    import hashlib
+    from mnist_fastai.recipes import models_dir, load_model, file_sha256
     path = models_dir()/assets['source_model']['file']
     if not path.exists(): pytest.fail(f'{path} missing: run `python tools/export_onnx.py` (it trains the model)')
-    if hashlib.sha256(path.read_bytes()).hexdigest() != assets['source_model']['sha256']:
+    if file_sha256(path) != assets['source_model']['sha256']:
         pytest.fail(f'docs/_static/draw/model.onnx was not exported from {path}: run `python tools/export_onnx.py` again')
     return load_model(path)
 

@@ -35,7 +35,8 @@ DESCRIPTION = ("the last small net of the course (notebook 06): four stride-2 co
 class ExportError(Exception): "A failed step, reported as one line"
 
 # the ONNX export and ONNX Runtime helpers are the library's, the same that `mnist-fastai train` and `predict` use
-from mnist_fastai.recipes import OPSET, file_sha256 as sha256, normalize_stats, onnx_bytes, onnx_session, onnx_probs  # noqa: E402
+from mnist_fastai.recipes import (OPSET, file_sha256 as sha256, normalize_stats, onnx_bytes, onnx_session, onnx_probs,  # noqa: E402
+                                  fastai_probs)
 
 def get_learner(model=None, threads:int=None):
     "The learner in `model`, or in `models_dir()/resblock.pkl`, trained first if that file is missing"
@@ -48,13 +49,6 @@ def get_learner(model=None, threads:int=None):
         _, res = train_arch('resblock', out=path, threads=threads)
         print(f"trained: {res['accuracy']:.2%} {res['evaluated_on']}; saved to {path}", flush=True)
     return path, load_model(path)
-
-def fastai_probs(learn, x):
-    "Probabilities from fastai's own pipeline: its test DataLoader (its /255 and Normalize) and `get_preds`"
-    with warnings.catch_warnings(), learn.no_bar():
-        warnings.simplefilter('ignore')
-        probs, _ = learn.get_preds(dl=learn.dls.test_dl(x))
-    return probs.numpy()
 
 def copy_vendor(src:Path=NODE_ORT, dest:Path=VENDOR) -> str:
     "Copy onnxruntime-web's browser files and licence into `dest`; returns its version"
