@@ -96,7 +96,7 @@ def _train(a):
                             force=a.force, threads=a.threads)
     e = res['epochs']
     print(f"{a.arch} ({n_params(learn.model):,} parameters): {res['accuracy']:.2%} {res['evaluated_on']} after {e} epoch{'s'*(e > 1)}, "
-          f"{res['s_per_epoch']*e:.0f} s of training ({res['threads']} threads)\nsaved to {res['out']}, and its ONNX copy for `predict` to {res['onnx']}")
+          f"{res['s_per_epoch']*e:.0f} s of training ({res['ran_on']})\nsaved to {res['out']}, and its ONNX copy for `predict` to {res['onnx']}")
 
 def _predict(a):
     from mnist_fastai.digits import mnist_style

@@ -102,13 +102,18 @@ class FitLog(Callback):
     order = 99  # after the Recorder and the progress bar
     # `validate` and `get_preds` also send `before_fit`/`after_fit` (and reset the Recorder's values): a fit trains
     def before_fit(self): self._start, self._train_s, self._trained = time.perf_counter(), 0., False
-    def before_train(self): self._t0, self._trained = time.perf_counter(), True
-    def after_train(self): self._train_s += time.perf_counter() - self._t0
+    def before_train(self): _gpu_sync(); self._t0, self._trained = time.perf_counter(), True
+    def after_train(self): _gpu_sync(); self._train_s += time.perf_counter() - self._t0
     def after_fit(self):
         if not self._trained: return
+        _gpu_sync()
         self.fit_s, self.train_s = time.perf_counter() - self._start, self._train_s
         rec = self.learn.recorder
         self.names, self.values = [n for n in rec.metric_names if n not in ('epoch', 'time')], [list(v) for v in rec.values]
+
+def _gpu_sync():
+    # a GPU runs behind the Python that queues its work: wait for it, or the clock stops early
+    if torch.cuda.is_available(): torch.cuda.synchronize()
 
 class _FirstBatches:
     "The first `n` batches of the DataLoader `dl`, which it otherwise stands in for"
@@ -237,5 +242,5 @@ def results_table(path=None, # the JSON file written by `record_result`
         rows.append({'notebook': key.split('/')[0], 'model': r['model'], 'parameters': f"{r['params']:,}", 'epochs': r['epochs'],
                      'test accuracy': f'{mean_std(accs)} ({len(accs)} seeds)' if len(accs) > 1 else f'{accs[0]*100:.2f}% (1 run)',
                      's/epoch': f"{r['s_per_epoch']:.1f}",
-                     'machine': f"{r['machine']['cpu']}, {r['machine']['threads']} threads", 'measured': r['recorded']})
+                     'machine': r['machine'].get('gpu') or f"{r['machine']['cpu']}, {r['machine']['threads']} threads", 'measured': r['recorded']})
     return pd.DataFrame(rows)

@@ -7,7 +7,7 @@ Docs: https://mnist-fastai.github.io/mnist_fastai/data.html.md"""
 # %% ../nbs/10_data.ipynb #75a4ce2e
 from __future__ import annotations
 import os, random, warnings
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from fastcore.basics import store_attr
@@ -32,7 +32,7 @@ __all__ = ['DIGITS', 'PIXEL_COLS', 'ArrayRows', 'ArrayDL', 'DigitBlock', 'digits
 
 # %% ../nbs/10_data.ipynb #6cd26d25
 class ArrayRows(Transform):
-    "Item getter: row number → row of an array; `.batch(rows)` gets many rows at once"
+    "Item getter: row number → row of an array; `.batch(rows)` gets many rows at once, on any device"
     def __init__(self, arr, # the array (or tensor) to index, rows first
                  image:bool=False, # rows as 1×H×W `TensorImageBW` (else plain ints)
                 ):
@@ -40,35 +40,43 @@ class ArrayRows(Transform):
         # the shipped arrays are read-only; torch wants to own writable memory
         t = torch.as_tensor(a if a.flags.writeable else a.copy())
         self.arr, self.image = (t.unsqueeze(1) if image and t.ndim == 3 else t), image
+        self._copies = {}
     def encodes(self, i):
         return TensorImageBW(self.arr[i]) if self.image else int(self.arr[i])
-    def batch(self, rows):
-        return TensorImageBW(self.arr[rows]) if self.image else self.arr[rows].long()
+    def on(self, device=None):
+        "The array, on `device`: copied there the first time it is asked for"
+        if device is None or torch.device(device).type == 'cpu': return self.arr
+        copies = getattr(self, '_copies', {})  # learners exported before devices came in lack it
+        if str(device) not in copies: self._copies = copies = {str(device): self.arr.to(device)}  # one device copy at most
+        return copies[str(device)]
+    def batch(self, rows, device=None):
+        a = self.on(device)
+        return TensorImageBW(a[rows]) if self.image else a[rows].long()
     # `learn.export()` pickles the transforms: keep the data out of the model file
     # (an empty clone: a slice would pickle all of the storage)
-    def __getstate__(self): return {**self.__dict__, 'arr': self.arr[:0].clone()}
+    def __getstate__(self): return {**self.__dict__, 'arr': self.arr[:0].clone(), '_copies': {}}
     def __len__(self): return len(self.arr)
 
 # %% ../nbs/10_data.ipynb #d8146284
-def _batch_fn(pipeline):
-    "A function rows → batch doing what `pipeline` does item by item, or None"
+def _batch_fn(pipeline, device=None):
+    "A function rows → batch doing what `pipeline` does item by item, indexing arrays held on `device`, or None"
     fs = list(pipeline.fs)
     if not fs or not hasattr(fs[0], 'batch'): return None
     get, rest = fs[0], fs[1:]
-    if not rest: return get.batch
+    if not rest: return partial(get.batch, device=device)
     if len(rest) == 1 and isinstance(rest[0], Categorize) and rest[0].vocab is not None:
         o2i = rest[0].vocab.o2i
         if not all(isinstance(k, (int, np.integer)) and 0 <= k < 256 for k in o2i):
             return None
         lut = torch.full((256,), -1, dtype=torch.long)
         for k, v in o2i.items(): lut[int(k)] = v
-        def f(rows):
-            y = lut[get.batch(rows)]
-            if (y < 0).any():
-                msg = 'a label is not in the vocabulary of the training data'
-                raise DigitDataError(msg)
-            return TensorCategory(y)
-        return f
+        # every label checked once, here, rather than in every batch (a check there would wait for the GPU each time)
+        labels = get.arr.long()
+        bad = (labels < 0) | (labels > 255)
+        if not bad.any(): bad = lut[labels] < 0
+        if bad.any(): raise DigitDataError(f'label {labels[bad][0].item()} is not in the vocabulary of the training data')
+        lut = lut.to(device) if device is not None else lut
+        return lambda rows: TensorCategory(lut[get.batch(rows, device)])
     return None
 
 # %% ../nbs/10_data.ipynb #a92e024a
@@ -84,7 +92,7 @@ class ArrayDL(TfmdDL):
         tls = getattr(self.dataset, 'tls', None)
         if tls is None or len(self.before_batch.fs): return None
         if any(type(f).__name__ != 'ToTensor' for f in self.after_item.fs): return None
-        fns = [_batch_fn(tl.tfms) for tl in tls]
+        fns = [_batch_fn(tl.tfms, self.device) for tl in tls]
         return None if any(f is None for f in fns) else fns
 
     def shuffle_fn(self, idxs):
@@ -112,7 +120,7 @@ class ArrayDL(TfmdDL):
         if not isinstance(samps, (list, np.ndarray)): samps = list(samps)
         pos = np.asarray(samps, dtype=np.int64)
         if not len(pos): return
-        rows = torch.as_tensor(self._rows()[pos])
+        rows = torch.as_tensor(self._rows()[pos], device=self.device)
         n = len(rows) - (len(rows) % self.bs if self.drop_last else 0)
         for i in range(0, n, self.bs):
             r = rows[i:i + self.bs]

@@ -12,9 +12,9 @@ from pathlib import Path
 from .digits import DigitDataError
 
 # %% auto #0
-__all__ = ['ARCHS', 'OPSET', 'recipe', 'recipes', 'ModelError', 'arch_recipe', 'arch_dataloaders', 'arch_learner', 'check_recipe',
-           'models_dir', 'find_model', 'load_model', 'file_sha256', 'normalize_stats', 'onnx_bytes', 'normalized',
-           'onnx_session', 'fastai_probs', 'onnx_probs', 'save_onnx', 'train_arch', 'load_predictor']
+__all__ = ['ARCHS', 'OPSET', 'recipe', 'recipes', 'ModelError', 'arch_recipe', 'arch_dataloaders', 'on_gpu', 'arch_learner',
+           'check_recipe', 'models_dir', 'find_model', 'load_model', 'file_sha256', 'normalize_stats', 'onnx_bytes',
+           'normalized', 'onnx_session', 'fastai_probs', 'onnx_probs', 'save_onnx', 'train_arch', 'load_predictor']
 
 # %% ../nbs/11_recipes.ipynb #0ec8260b
 ARCHS = ('linear', 'mlp2', 'mlp3', 'convstack', 'lenet5', 'cnn2', 'resblock', 'resnet18')
@@ -69,15 +69,28 @@ def arch_dataloaders(arch:str, n_train:int=None, n_valid:int=None, # all of MNIS
     r = arch_recipe(arch)
     return mnist_dataloaders(**{'bs': r['bs'], 'augment': r['augment'], 'normalize': r['normalize'], **kwargs}, n_train=n_train, n_valid=n_valid)
 
-def arch_learner(arch:str, dls, **kwargs):
+def on_gpu(dls) -> bool:
+    "Whether `dls` deliver their batches to a CUDA GPU"
+    import torch
+    return dls.device is not None and torch.device(dls.device).type == 'cuda'
+
+def arch_learner(arch:str, dls,
+                 mixed_precision:bool=None, # train in float16 where it is safe (fastai's `to_fp16`); None: on a GPU only
+                 **kwargs, # passed to `Learner`
+                ):
     "A fresh fastai `Learner` for `arch` on `dls`, with its recipe's optimiser"
     from fastai.learner import Learner
     from fastai.losses import CrossEntropyLossFlat
     from fastai.metrics import accuracy
+    from fastai.callback.fp16 import MixedPrecision
     from mnist_fastai.resnet18 import resnet18_learner
-    if arch == 'resnet18': return resnet18_learner(dls, **kwargs)
-    r = arch_recipe(arch)
-    return Learner(dls, r['model'](), opt_func=r['opt'], loss_func=CrossEntropyLossFlat(), metrics=accuracy, **kwargs)
+    if arch == 'resnet18': learn = resnet18_learner(dls, **kwargs)
+    else:
+        r = arch_recipe(arch)
+        learn = Learner(dls, r['model'](), opt_func=r['opt'], loss_func=CrossEntropyLossFlat(), metrics=accuracy, **kwargs)
+    # a CPU has no float16 units to gain from: autocast there would only add casts
+    if on_gpu(dls) if mixed_precision is None else mixed_precision: learn.add_cb(MixedPrecision())
+    return learn
 
 # %% ../nbs/11_recipes.ipynb #6fbf5b15
 def check_recipe(arch:str, # the architecture the lesson trains, one of `ARCHS`
@@ -140,9 +153,9 @@ def normalize_stats(learn) -> tuple:
 
 def onnx_bytes(learn) -> bytes:
     "`learn.model` with a softmax on top, as ONNX: input `x`, float32 (n,1,28,28), normalised as in training; output `probs`, (n,10)"
-    import io, torch
+    import copy, io, torch
     from torch import nn
-    net = nn.Sequential(learn.model, nn.Softmax(dim=1)).cpu().eval()
+    net = nn.Sequential(copy.deepcopy(learn.model), nn.Softmax(dim=1)).cpu().eval()  # a copy: the learner's model stays where it trains
     f = io.BytesIO()
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter('ignore')  # the TorchScript-based exporter announces its deprecation
@@ -205,6 +218,7 @@ def train_arch(arch:str, # one of `ARCHS`
                log:bool=True, # print fastai's epoch table
               ) -> tuple:
     "Train architecture `arch` with its recipe and save the learner; returns the learner and `fit_report`'s result"
+    import torch
     from fastai.torch_core import set_seed
     from mnist_fastai.core import use_threads, fit_report, atomic_path
     from mnist_fastai.data import mnist_dataloaders, csv_dataloaders
@@ -222,8 +236,10 @@ def train_arch(arch:str, # one of `ARCHS`
         evaluated_on = 'test accuracy (MNIST test set' + (', 2,000-digit subset)' if quick else ')')
     learn = arch_learner(arch, dls)
     res = fit_report(learn, epochs, lr, log=log)
+    learn.to_fp32()  # a saved learner predicts in float32 wherever it is loaded, a CPU included
     with atomic_path(out) as tmp: learn.export(tmp.absolute())
-    return learn, {**res, 'evaluated_on': evaluated_on, 'out': out, 'onnx': save_onnx(learn, out), 'threads': threads}
+    ran_on = torch.cuda.get_device_name() if on_gpu(dls) else f"{threads} CPU thread{'s' * (threads != 1)}"
+    return learn, {**res, 'evaluated_on': evaluated_on, 'out': out, 'onnx': save_onnx(learn, out), 'threads': threads, 'ran_on': ran_on}
 
 # %% ../nbs/11_recipes.ipynb #25dcc499
 def load_predictor(model_path, # a learner file saved by `train_arch`
