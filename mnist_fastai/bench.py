@@ -6,7 +6,7 @@ Docs: https://mnist-fastai.github.io/mnist_fastai/bench.html.md"""
 
 # %% ../nbs/12_bench.ipynb #2202feec
 from __future__ import annotations
-import gc, json, os, statistics, subprocess, sys, tempfile, time, resource
+import contextlib, gc, json, os, statistics, subprocess, sys, tempfile, time, resource
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from fastai.optimizer import SGD
@@ -60,6 +60,7 @@ def hand_fit(model, # a PyTorch model taking (N,1,28,28) digits (or what `mnist_
              normalize:bool=True, # normalise with MNIST's mean and std
              n_train:int=None, # train on a stratified subset of this many digits (as `mnist_dataloaders` does)
              n_valid:int=None, # test on a stratified subset of this many test digits
+             mixed_precision:bool=None, # float16 autocast and a gradient scaler, as fastai's `MixedPrecision` does; None: on a GPU only
             ) -> float:
     "Train with a minimal PyTorch loop and fastai's one-cycle settings; return the test accuracy"
     dev = default_device()  # where fastai would train: the GPU if there is one
@@ -70,6 +71,9 @@ def hand_fit(model, # a PyTorch model taking (N,1,28,28) digits (or what `mnist_
     mean, std = mnist_stats() if normalize else (0., 1.)
     prep = lambda xb: ((xb.float()/255).unsqueeze(1) - mean)/std
     n_batches = len(x_train)//bs  # fastai drops the last partial training batch too
+    amp = dev.type == 'cuda' if mixed_precision is None else mixed_precision  # as `arch_learner` decides for the Learner
+    scaler = torch.amp.GradScaler(dev.type) if amp else None
+    autocast = lambda: torch.autocast(dev.type, dtype=torch.float16) if amp else contextlib.nullcontext()
     if opt == 'adam': o = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.95, 0.99), eps=1e-5, weight_decay=0.01)
     else: o = torch.optim.SGD(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(o, lr, total_steps=epochs*n_batches, pct_start=0.25, div_factor=25., final_div_factor=1e5,
@@ -81,10 +85,12 @@ def hand_fit(model, # a PyTorch model taking (N,1,28,28) digits (or what `mnist_
             idx = perm[i*bs:(i+1)*bs]
             xb = prep(x_train[idx])
             if augment is not None: xb = augment.encodes(TensorImage(xb)).as_subclass(torch.Tensor)
-            F.cross_entropy(model(xb), y_train[idx].long()).backward()
-            o.step(); o.zero_grad(); sched.step()
+            with autocast(): loss = F.cross_entropy(model(xb), y_train[idx].long())
+            if amp: scaler.scale(loss).backward(); scaler.step(o); scaler.update()
+            else: loss.backward(); o.step()
+            o.zero_grad(); sched.step()
         model.eval(); correct = 0
-        with torch.no_grad():
+        with torch.no_grad(), autocast():
             for i in range(0, len(x_test), 2*bs): correct += (model(prep(x_test[i:i+2*bs])).argmax(1) == y_test[i:i+2*bs]).sum().item()
     return correct/len(x_test)
 
