@@ -1,4 +1,4 @@
-"""Residual blocks, why they make deeper nets trainable, and the course's 41,132-parameter ResBlock net: augmentation that suits digits, longer training, test-time augmentation and an ensemble of five.
+"""Residual blocks, why they make deeper nets trainable, and the course's 41,132-parameter ResBlock net: augmentation that suits digits, longer training, test-time augmentation and an ensemble of three.
 
 Docs: https://mnist-fastai.github.io/mnist_fastai/resblock.html.md"""
 
