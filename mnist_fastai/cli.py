@@ -20,7 +20,7 @@ __all__ = ['CLIError', 'main', 'console_main']
 # %% ../nbs/13_cli.ipynb #6a812c51
 _EXAMPLES = {
     'train': """examples:
-  mnist-fastai train resblock                 # the course's ResBlock net, 12 epochs: about 99.5% in 1–2 minutes
+  mnist-fastai train resblock                 # the course's ResBlock net, 12 epochs: about 99.5% in 1 to 6 minutes on 2 cores
   mnist-fastai train convstack --epochs 3     # a shorter run
   mnist-fastai train lenet5 --quick           # a one-epoch smoke test on 6,000 digits
   mnist-fastai train resblock --csv train.csv --out kaggle.pkl   # Kaggle's train.csv, 20% held out""",
@@ -34,8 +34,8 @@ _EXAMPLES = {
   mnist-fastai data --kaggle kaggle/          # train.csv, test.csv, sample_submission.csv (+ solution.csv)
   mnist-fastai data --png                     # fastai's mnist_png folders, in fastai's data directory""",
     'bench': """examples:
-  mnist-fastai bench --json bench.json --md bench.md   # the whole benchmark (about 13 minutes on 2 cores)
-  mnist-fastai bench --quick                  # a 2-minute version on 6,000 digits (CI)
+  mnist-fastai bench --json bench.json --md bench.md   # the whole benchmark (15 to 60 minutes on 2 cores)
+  mnist-fastai bench --quick                  # a few minutes, on 6,000 digits (CI)
   mnist-fastai bench --archs resblock,cnn2 --repeats 5   # Learner vs hand loop for some models only""",
 }
 
@@ -69,7 +69,7 @@ def _parser():
     d.add_argument('--kaggle', metavar='DIR', help='write Kaggle-format CSVs into DIR')
     d.add_argument('--png', nargs='?', const='', metavar='DIR', help="write fastai's mnist_png folders (into DIR, default fastai's data directory)")
     b = mk('bench', 'time training through fastai and a hand-written loop, the data loaders, and the time to 99%% and 99.5%% accuracy')
-    b.add_argument('--quick', action='store_true', help='6,000 training and 2,000 test digits, one repeat, one seed (under 2 minutes)')
+    b.add_argument('--quick', action='store_true', help='6,000 training and 2,000 test digits, one repeat, one seed (a few minutes)')
     b.add_argument('--archs', help=f"comma-separated models to time (default: all of {', '.join(ARCHS)})")
     b.add_argument('--repeats', type=int, help='timings per model; the median is reported (default 3, 1 with --quick)')
     b.add_argument('--json', help='write the results as JSON to this file')
