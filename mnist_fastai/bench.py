@@ -299,7 +299,7 @@ def bench_models(archs, repeats=3, # timings per model: a number, or a dict arch
 
 def run_bench(quick:bool=False, # CI size: 6,000 training and 2,000 test digits, one repeat, one seed
               archs=None, # the models to time (default: all of `mnist-fastai train`)
-              repeats:int=None, # timings per model (default 3, and 1 for `LONG_EPOCH_ARCHS`; 1 when quick)
+              repeats:int=None, # timings per model (default 3; 1 for resnet18 and quick runs)
               json_path=None, # write the results here
               md_path=None, # write `bench_markdown` here
               threads:int=2) -> dict:
