@@ -162,6 +162,7 @@ def time_to_accuracy(target:float, # test accuracy to reach, e.g. 0.99
                      **model_kw, # `fast_cnn_learner` arguments, when `arch` is 'fast_cnn'
                     ) -> dict:
     "Train a recipe once per seed; the mean training seconds and test accuracy, and whether the mean reached `target`"
+    if model_kw and arch != 'fast_cnn': raise TypeError(f"{', '.join(model_kw)}: model arguments apply to 'fast_cnn' only, not {arch!r}")
     runs = []
     for seed in seeds:
         set_seed(seed)
