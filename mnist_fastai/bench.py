@@ -23,7 +23,8 @@ from fastai.torch_core import set_seed
 from .core import use_threads, timer, machine_info, fit_report, n_params, atomic_path
 from .data import (mnist_arrays, mnist_stats, mnist_dataloaders, csv_dataloaders, write_kaggle_csvs, read_digits_csv,
                                mnist_png_path, loader_img_per_s, DigitAugment, stratified_subset)
-from .recipes import ARCHS, arch_recipe, arch_learner, arch_dataloaders
+from fastai.callback.fp16 import MixedPrecision
+from .recipes import ARCHS, arch_recipe, arch_learner, arch_dataloaders, on_gpu
 
 # %% auto #0
 __all__ = ['FAST_99_STEPS', 'TIME_TO_ACC_RECIPES', 'LOAD_SETTINGS', 'LONG_EPOCH_ARCHS', 'rss_mb', 'reset_peak_rss', 'peak_rss_mb',
@@ -163,15 +164,15 @@ def time_to_accuracy(target:float, # test accuracy to reach, e.g. 0.99
                     ) -> dict:
     "Train a recipe once per seed; the mean training seconds and test accuracy, and whether the mean reached `target`"
     if model_kw and arch != 'fast_cnn': raise TypeError(f"{', '.join(model_kw)}: model arguments apply to 'fast_cnn' only, not {arch!r}")
-    runs = []
+    fit_kw, runs = ({'moms': moms} if moms else {}), []
     for seed in seeds:
         set_seed(seed)
         if arch == 'fast_cnn': learn = fast_cnn_learner(mnist_dataloaders(bs=bs, augment=augment, n_train=n_train, n_valid=n_valid), **model_kw)
         else: learn = arch_learner(arch, arch_dataloaders(arch, n_train, n_valid, bs=bs, augment=augment))
-        with peak_memory() as mem: res = fit_report(learn, epochs, lr, **({'moms': moms} if moms else {}))
+        with peak_memory() as mem: res = fit_report(learn, epochs, lr, **fit_kw)
         runs.append(dict(seed=seed, train_s=res['train_s'], accuracy=res['accuracy'], peak_rss_mb=mem.peak_mb, rss_added_mb=mem.added_mb))
     acc = float(np.mean([r['accuracy'] for r in runs]))
-    return dict(target=target, recipe=dict(arch=arch, epochs=epochs, lr=lr, bs=bs, augment=augment, **({'moms': moms} if moms else {}), **model_kw),
+    return dict(target=target, recipe=dict(arch=arch, epochs=epochs, lr=lr, bs=bs, augment=augment, **fit_kw, **model_kw),
                 runs=runs, train_s=float(np.mean([r['train_s'] for r in runs])), accuracy=acc, reached=acc >= target)
 
 # %% ../nbs/12_bench.ipynb #b221acb6
@@ -192,17 +193,23 @@ def fast_cnn_learner(dls, sqr_mom:float=0.9, # Adam's β₂ (fastai's default is
                      **kwargs, # `fast_cnn` arguments
                     ):
     "A `Learner` for `fast_cnn` with Adam's β₂ set to `sqr_mom`"
-    return Learner(dls, fast_cnn(**kwargs), opt_func=partial(Adam, sqr_mom=sqr_mom), loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+    learn = Learner(dls, fast_cnn(**kwargs), opt_func=partial(Adam, sqr_mom=sqr_mom), loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+    if on_gpu(dls): learn.add_cb(MixedPrecision())  # as `arch_learner` does: the recipes it is timed against train alike
+    return learn
 
 # %% ../nbs/12_bench.ipynb #662728be
+_tuomaso = dict(arch='fast_cnn', epochs=1, lr=0.01, bs=256, moms=(0.7, 0.7, 0.7), c1=24, c2=32, hidden=256, bn=False)
+_with_bn = {k: v for k, v in _tuomaso.items() if k != 'bn'}  # `fast_cnn`'s default
+_narrow = {k: v for k, v in _with_bn.items() if k not in ('c1', 'c2', 'hidden')}  # `fast_cnn`'s defaults: 12, 24 and 128
+_final = {**_narrow, 'bs': 128}
 FAST_99_STEPS = {  # each changes one thing from the row before; the last two are tried on the final recipe and not kept
     'ResBlock net, 2 epochs, batch size 256 (the old recipe)': dict(arch='resblock', epochs=2, lr=arch_recipe('resblock')['lr'], bs=256),
-    "tuomaso's net and optimiser, 1 epoch, batch size 256": dict(arch='fast_cnn', epochs=1, lr=0.01, bs=256, moms=(0.7, 0.7, 0.7), c1=24, c2=32, hidden=256, bn=False),
-    '+ BatchNorm after each pooled ReLU': dict(arch='fast_cnn', epochs=1, lr=0.01, bs=256, moms=(0.7, 0.7, 0.7), c1=24, c2=32, hidden=256),
-    'narrower: 12 and 24 channels, 128 hidden units': dict(arch='fast_cnn', epochs=1, lr=0.01, bs=256, moms=(0.7, 0.7, 0.7)),
-    'batch size 128 (the final recipe)': dict(arch='fast_cnn', epochs=1, lr=0.01, bs=128, moms=(0.7, 0.7, 0.7)),
-    "final, but with fastai's default Adam (β₁ cycled 0.95–0.85, β₂ 0.99)": dict(arch='fast_cnn', epochs=1, lr=0.01, bs=128, sqr_mom=0.99),
-    'final, but average pooling instead of max': dict(arch='fast_cnn', epochs=1, lr=0.01, bs=128, moms=(0.7, 0.7, 0.7), pool='avg'),
+    "tuomaso's net and optimiser, 1 epoch, batch size 256": _tuomaso,
+    '+ BatchNorm after each pooled ReLU': _with_bn,
+    'narrower: 12 and 24 channels, 128 hidden units': _narrow,
+    'batch size 128 (the final recipe)': _final,
+    "final, but with fastai's default Adam (β₁ cycled 0.95–0.85, β₂ 0.99)": {**{k: v for k, v in _final.items() if k != 'moms'}, 'sqr_mom': 0.99},
+    'final, but average pooling instead of max': {**_final, 'pool': 'avg'},
 }
 
 def fast_99_table(seeds=(1, 2, 3), n_train:int=None, n_valid:int=None) -> pd.DataFrame:

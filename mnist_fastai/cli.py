@@ -71,7 +71,7 @@ def _parser():
     b = mk('bench', 'time training through fastai and a hand-written loop, the data loaders, and the time to 99%% and 99.5%% accuracy')
     b.add_argument('--quick', action='store_true', help='6,000 training and 2,000 test digits, one repeat, one seed (a few minutes)')
     b.add_argument('--archs', help=f"comma-separated models to time (default: all of {', '.join(ARCHS)})")
-    b.add_argument('--repeats', type=int, help='timings per model; the median is reported (default 3, 1 with --quick)')
+    b.add_argument('--repeats', type=int, help='timings per model; the median is reported (default 3, and 1 for resnet18; 1 with --quick)')
     b.add_argument('--json', help='write the results as JSON to this file')
     b.add_argument('--md', help='write the results as markdown tables to this file')
     b.add_argument('--threads', type=int, default=2, help='CPU threads (default: 2)')
