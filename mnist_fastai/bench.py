@@ -24,7 +24,7 @@ from .core import use_threads, timer, machine_info, fit_report, n_params, atomic
 from .data import (mnist_arrays, mnist_stats, mnist_dataloaders, csv_dataloaders, write_kaggle_csvs, read_digits_csv,
                                mnist_png_path, loader_img_per_s, DigitAugment, stratified_subset)
 from fastai.callback.fp16 import MixedPrecision
-from .recipes import ARCHS, arch_recipe, arch_learner, arch_dataloaders, on_gpu
+from .recipes import ARCHS, arch_recipe, arch_learner, arch_dataloaders, on_gpu, add_mixed_precision
 
 # %% auto #0
 __all__ = ['FAST_99_STEPS', 'TIME_TO_ACC_RECIPES', 'LOAD_SETTINGS', 'LONG_EPOCH_ARCHS', 'rss_mb', 'reset_peak_rss', 'peak_rss_mb',
@@ -194,8 +194,7 @@ def fast_cnn_learner(dls, sqr_mom:float=0.9, # Adam's β₂ (fastai's default is
                     ):
     "A `Learner` for `fast_cnn` with Adam's β₂ set to `sqr_mom`"
     learn = Learner(dls, fast_cnn(**kwargs), opt_func=partial(Adam, sqr_mom=sqr_mom), loss_func=CrossEntropyLossFlat(), metrics=accuracy)
-    if on_gpu(dls): learn.add_cb(MixedPrecision())  # as `arch_learner` does: the recipes it is timed against train alike
-    return learn
+    return add_mixed_precision(learn)  # as `arch_learner` does: the recipes it is timed against train alike
 
 # %% ../nbs/12_bench.ipynb #662728be
 _tuomaso = dict(arch='fast_cnn', epochs=1, lr=0.01, bs=256, moms=(0.7, 0.7, 0.7), c1=24, c2=32, hidden=256, bn=False)
@@ -250,7 +249,7 @@ def load_probe_s(wait_policy:str=None, # OMP_WAIT_POLICY for the training proces
     env = {k: v for k, v in os.environ.items() if k != 'OMP_WAIT_POLICY'}
     if wait_policy: env['OMP_WAIT_POLICY'] = wait_policy
     probe = [sys.executable, '-c', _PROBE, str(threads or 0)]
-    other = {None: None, 'busy loop': [sys.executable, '-c', _BUSY_LOOP], 'training': probe + [str(min(batches, 400)), '10']}[beside]  # outlasts the probe
+    other = {None: None, 'busy loop': [sys.executable, '-c', _BUSY_LOOP], 'training': probe + [str(min(batches, 400)), '1000']}[beside]  # outlasts the probe on any machine: it is killed when the probe ends
     bg = subprocess.Popen(other, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if other else None
     try:
         if beside == 'training': time.sleep(8)  # let it finish its imports and start training first

@@ -12,9 +12,10 @@ from pathlib import Path
 from .digits import DigitDataError
 
 # %% auto #0
-__all__ = ['ARCHS', 'OPSET', 'recipe', 'recipes', 'ModelError', 'arch_recipe', 'arch_dataloaders', 'on_gpu', 'arch_learner',
-           'check_recipe', 'models_dir', 'find_model', 'load_model', 'file_sha256', 'normalize_stats', 'onnx_bytes',
-           'normalized', 'onnx_session', 'fastai_probs', 'onnx_probs', 'save_onnx', 'train_arch', 'load_predictor']
+__all__ = ['ARCHS', 'OPSET', 'recipe', 'recipes', 'ModelError', 'arch_recipe', 'arch_dataloaders', 'on_gpu',
+           'add_mixed_precision', 'arch_learner', 'check_recipe', 'models_dir', 'find_model', 'load_model',
+           'file_sha256', 'normalize_stats', 'onnx_bytes', 'normalized', 'onnx_session', 'fastai_probs', 'onnx_probs',
+           'save_onnx', 'train_arch', 'load_predictor']
 
 # %% ../nbs/11_recipes.ipynb #0ec8260b
 ARCHS = ('linear', 'mlp2', 'mlp3', 'convstack', 'lenet5', 'cnn2', 'resblock', 'resnet18')
@@ -74,6 +75,14 @@ def on_gpu(dls) -> bool:
     import torch
     return dls.device is not None and torch.device(dls.device).type == 'cuda'
 
+def add_mixed_precision(learn, on:bool=None, # None: when `learn.dls` are on a GPU
+                       ):
+    "Add fastai's `MixedPrecision` callback to `learn` when `on`; returns `learn`"
+    from fastai.callback.fp16 import MixedPrecision
+    # a CPU has no float16 units to gain from: autocast there would only add casts
+    if on_gpu(learn.dls) if on is None else on: learn.add_cb(MixedPrecision())
+    return learn
+
 def arch_learner(arch:str, dls,
                  mixed_precision:bool=None, # train in float16 where it is safe (fastai's `to_fp16`); None: on a GPU only
                  **kwargs, # passed to `Learner`
@@ -82,15 +91,12 @@ def arch_learner(arch:str, dls,
     from fastai.learner import Learner
     from fastai.losses import CrossEntropyLossFlat
     from fastai.metrics import accuracy
-    from fastai.callback.fp16 import MixedPrecision
     from mnist_fastai.resnet18 import resnet18_learner
     if arch == 'resnet18': learn = resnet18_learner(dls, **kwargs)
     else:
         r = arch_recipe(arch)
         learn = Learner(dls, r['model'](), opt_func=r['opt'], loss_func=CrossEntropyLossFlat(), metrics=accuracy, **kwargs)
-    # a CPU has no float16 units to gain from: autocast there would only add casts
-    if on_gpu(dls) if mixed_precision is None else mixed_precision: learn.add_cb(MixedPrecision())
-    return learn
+    return add_mixed_precision(learn, mixed_precision)
 
 # %% ../nbs/11_recipes.ipynb #6fbf5b15
 def check_recipe(arch:str, # the architecture the lesson trains, one of `ARCHS`
