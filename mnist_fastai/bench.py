@@ -23,8 +23,7 @@ from fastai.torch_core import set_seed
 from .core import use_threads, timer, machine_info, fit_report, n_params, atomic_path
 from .data import (mnist_arrays, mnist_stats, mnist_dataloaders, csv_dataloaders, write_kaggle_csvs, read_digits_csv,
                                mnist_png_path, loader_img_per_s, DigitAugment, stratified_subset)
-from fastai.callback.fp16 import MixedPrecision
-from .recipes import ARCHS, arch_recipe, arch_learner, arch_dataloaders, on_gpu, add_mixed_precision
+from .recipes import ARCHS, arch_recipe, arch_learner, arch_dataloaders, add_mixed_precision
 
 # %% auto #0
 __all__ = ['FAST_99_STEPS', 'TIME_TO_ACC_RECIPES', 'LOAD_SETTINGS', 'LONG_EPOCH_ARCHS', 'rss_mb', 'reset_peak_rss', 'peak_rss_mb',
