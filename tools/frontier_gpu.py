@@ -1,0 +1,201 @@
+"""The capstone's recipe search on a GPU: which augmentation, weight averaging and width pay, judged on a holdout.
+
+    python tools/frontier_gpu.py OUT_DIR --minutes 60  # on a CUDA GPU: stops at the deadline, keeping what finished
+    python tools/frontier_gpu.py OUT_DIR --quick       # a smoke test on a CPU: tiny subsets, one epoch
+
+Every candidate recipe, 3 seeds, is trained on the first 50,000 training digits and scored on the last 10,000 (the
+holdout), never on MNIST's test set: the capstone notebook chooses its recipe from these numbers and then trains it on
+all 60,000 digits and tests it once. Several runs share the one GPU at a time, so their seconds say nothing about a
+recipe's cost: the capstone measures costs alone, on the CPU it runs on, as ratios to B. Sharing pays little, measured:
+on an H200 (16 cores), 12 runs at once each took 408 s for 30 epochs of 50,000 digits, 34 s an epoch, so in the
+8.4 minutes of the run in nbs/frontier_search_gpu.json only the first four recipes finished.
+
+Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net) and OUT_DIR/summary.json (holdout means).
+"""
+import argparse, json, math, os, subprocess, sys, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# name: (net, augmentation, epochs, lr); every augmentation adds one thing to the one before. Each net is trained with
+# an EMA of its weights beside it, so one run gives both readouts; and each is read with and without TTA.
+AUGS = {
+    'affine':   dict(max_shift=2., max_rotate=10.),
+    'scale':    dict(max_shift=2., max_rotate=10., max_scale=0.1),
+    'elastic':  dict(max_shift=2., max_rotate=10., max_scale=0.1, elastic=1.5, grid=5),
+    'elastic+': dict(max_shift=2., max_rotate=10., max_scale=0.1, elastic=2.5, grid=4),
+}
+CANDIDATES = {  # in the order they run: what the deadline cuts is last
+    'resblock affine 30':   ('resblock', 'affine', 30, 0.05),
+    'resblock scale 30':    ('resblock', 'scale', 30, 0.05),
+    'resblock elastic 30':  ('resblock', 'elastic', 30, 0.05),
+    'wide2 elastic 30':     ('wide2', 'elastic', 30, 0.05),
+    'deotte elastic 30':    ('deotte', 'elastic', 30, 5e-3),
+    'resblock elastic 60':  ('resblock', 'elastic', 60, 0.05),
+    'resblock elastic+ 30': ('resblock', 'elastic+', 30, 0.05),
+    'wide2 elastic 60':     ('wide2', 'elastic', 60, 0.05),
+}
+SEEDS = (0, 1, 2)
+
+
+def make_net(name):
+    from torch import nn
+    from fastai.layers import ConvLayer, ResBlock, Flatten
+    from mnist_fastai.conv import conv2
+    from mnist_fastai.resblock import resblock_net, conv_and_res
+    if name == 'resblock': return resblock_net()
+    if name == 'wide2':  # the same net with twice the channels: about 4× the multiply-adds
+        return nn.Sequential(conv_and_res(1, 16), conv_and_res(16, 32), conv_and_res(32, 64),
+                             conv_and_res(64, 32), conv2(32, 10), Flatten())
+    if name == 'deotte':  # Chris Deotte's Kaggle CNN: 28→26→24→12→10→8→4→1 pixels
+        return nn.Sequential(ConvLayer(1, 32, 3, padding=0), ConvLayer(32, 32, 3, padding=0),
+                             ConvLayer(32, 32, 5, stride=2), nn.Dropout(0.4),
+                             ConvLayer(32, 64, 3, padding=0), ConvLayer(64, 64, 3, padding=0),
+                             ConvLayer(64, 64, 5, stride=2), nn.Dropout(0.4),
+                             ConvLayer(64, 128, 4, padding=0), Flatten(), nn.Dropout(0.4), nn.Linear(128, 10))
+    raise ValueError(name)
+
+
+def digit_warp():
+    "The batch transform: shift, rotation, scale and elastic distortion in one `grid_sample` (defined late: fastai imports)"
+    import numpy as np, torch, torch.nn.functional as F
+    from fastcore.basics import store_attr
+    from fasttransform import Transform
+    from fastai.torch_core import TensorImage
+    from mnist_fastai.data import _base_grid
+
+    class DigitWarp(Transform):
+        split_idx, order = 0, 15
+        def __init__(self, max_shift=2., max_rotate=10., max_scale=0., elastic=0., grid=5): store_attr()
+        def encodes(self, x: TensorImage):
+            b, h, w = x.shape[0], x.shape[-2], x.shape[-1]
+            r = torch.rand(4, b, 1, device=x.device)*2 - 1
+            ang = r[0]*(self.max_rotate*np.pi/180)
+            zoom = 1 + r[3]*self.max_scale
+            shift = torch.cat([r[1]*(self.max_shift*2/w), r[2]*(self.max_shift*2/h)])
+            cos, sin = ang.cos()/zoom, ang.sin()/zoom
+            rot = torch.cat([torch.cat([cos, -sin], 1), torch.cat([sin, cos], 1)])
+            xy = torch.addmm(shift, rot, _base_grid(h, w, x.device))
+            grid = xy.view(2, b, h, w).permute(1, 2, 3, 0)
+            if self.elastic:
+                # elastic distortion: a random displacement of up to `elastic` pixels at grid×grid control points,
+                # smoothly interpolated to every pixel (cheaper than blurring a field of 28×28 random values)
+                d = torch.rand(b, 2, self.grid, self.grid, device=x.device)*2 - 1
+                d = F.interpolate(d, size=(h, w), mode='bicubic', align_corners=True)
+                grid = grid + d.permute(0, 2, 3, 1)*(self.elastic*2/w)
+            return F.grid_sample(x.as_subclass(torch.Tensor), grid, align_corners=False)
+    return DigitWarp
+
+
+def ema_callback(decay=0.999):
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+    from fastai.callback.core import Callback
+    class EMA(Callback):
+        "An exponential moving average of the weights (and BatchNorm statistics), kept beside the model"
+        order = 70
+        def before_train(self):
+            if self.epoch == 0: self.ema = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+        def after_step(self): self.ema.update_parameters(self.model)
+    return EMA()
+
+
+def run_job(job):
+    "Train one recipe with one seed; returns its accuracies (plain, EMA, each with TTA) and timings"
+    from fastai.learner import Learner
+    from fastai.losses import CrossEntropyLossFlat
+    from fastai.metrics import accuracy
+    from fastai.torch_core import set_seed
+    from mnist_fastai.core import fit_report
+    from mnist_fastai.data import mnist_dataloaders
+    from mnist_fastai.recipes import add_mixed_precision
+    quick, device = job['quick'], job['device']
+    sub = dict(n_train=2000, n_valid=500) if quick else {}
+    set_seed(job['seed'])
+    net, aug, epochs, lr = CANDIDATES[job['recipe']]
+    dls = mnist_dataloaders(bs=128, valid=job['valid'], augment=digit_warp()(**AUGS[aug]), seed=job['seed'], device=device, **sub)
+    learn = add_mixed_precision(Learner(dls, make_net(net), loss_func=CrossEntropyLossFlat(), metrics=accuracy))
+    cb = ema_callback()
+    learn.add_cb(cb)
+    res = fit_report(learn, job['epochs'] or epochs, lr)
+    out = dict(job, plain=res['accuracy'], train_s=res['train_s'], epochs_run=res['epochs'])
+    def readouts(tag):
+        with learn.no_bar(), learn.no_logging():
+            p, y = learn.get_preds(dl=dls.valid)
+            pt, _ = learn.tta(dl=dls.valid)
+        out[tag] = float((p.argmax(1) == y).float().mean()); out[tag + '+TTA'] = float((pt.argmax(1) == y).float().mean())
+    readouts('plain')
+    learn.remove_cb(cb)
+    learn.model.load_state_dict(cb.ema.module.state_dict())
+    readouts('EMA')
+    return out
+
+
+def launch(job, tmp):
+    env = dict(os.environ, OMP_NUM_THREADS='1' if job.get('parallel') else os.environ.get('OMP_NUM_THREADS', ''),
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get('PYTHONPATH', '')]))
+    if not env['OMP_NUM_THREADS']: del env['OMP_NUM_THREADS']
+    path = Path(tmp)/f"job{job['id']}.json"
+    return subprocess.Popen([sys.executable, __file__, '--job', json.dumps(job), '--result', str(path)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=open(path.with_suffix('.err'), 'w')), path
+
+
+def run_pool(jobs, workers, deadline, tmp, log, on_done):
+    "Run `jobs` with at most `workers` at once, passing each result to `on_done`; kill what still runs at `deadline`"
+    todo, running = list(jobs), []
+    while todo or running:
+        while todo and len(running) < workers and time.time() < deadline:
+            j = todo.pop(0); running.append((j, *launch(j, tmp)))
+        if not running: break
+        time.sleep(0.5)
+        for item in list(running):
+            j, p, path = item
+            if p.poll() is None and time.time() < deadline: continue
+            if p.poll() is None: p.kill(); p.wait(); log(f"killed at the deadline: {j['name']}")
+            elif path.exists(): r = json.loads(path.read_text()); on_done(r); log(json.dumps(r))
+            else: log(f"failed: {j['name']}: {path.with_suffix('.err').read_text()[-2000:]}")
+            running.remove(item)
+        if time.time() >= deadline and todo: log(f'{len(todo)} jobs not started: the deadline passed'); todo = []
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('out', nargs='?'); ap.add_argument('--quick', action='store_true')
+    ap.add_argument('--minutes', type=float, default=8.8); ap.add_argument('--workers', type=int, default=12)
+    ap.add_argument('--job'); ap.add_argument('--result')
+    a = ap.parse_args()
+    if a.job:
+        r = run_job(json.loads(a.job)); Path(a.result).write_text(json.dumps(r)); return
+    import torch, tempfile
+    start = time.time(); end = start + a.minutes*60
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    tmp = tempfile.mkdtemp()
+    logf = open(out/'log.txt', 'a')
+    def log(s):
+        line = f'[{time.time() - start:6.1f} s] {s}'; print(line, flush=True); logf.write(line + '\n'); logf.flush()
+    device = 'cpu' if a.quick else 'cuda'
+    machine = torch.cuda.get_device_name() if device == 'cuda' else 'CPU'
+    log(f'machine: {machine}; torch {torch.__version__}')
+    ids = iter(range(10**6))
+    base = dict(quick=a.quick, device=device)
+    small = 1 if a.quick else None
+    results = []
+    def record(r):
+        results.append(r)
+        with open(out/'results.jsonl', 'a') as f: f.write(json.dumps(r) + '\n')
+    search = [dict(base, id=next(ids), name=f'{r} seed {s}', kind='search', recipe=r, seed=s, valid='holdout', parallel=True,
+                   epochs=small) for r in CANDIDATES for s in SEEDS]
+    run_pool(search, a.workers, end, tmp, log, record)
+    table = {}
+    for r in CANDIDATES:
+        rs = [x for x in results if x.get('kind') == 'search' and x['recipe'] == r]
+        if len(rs) < len(SEEDS): continue
+        readouts = [k for k in ('plain', 'plain+TTA', 'EMA', 'EMA+TTA') if k in rs[0]]
+        table[r] = {k: sum(x[k] for x in rs)/len(rs) for k in readouts}
+    log('holdout means: ' + json.dumps(table, indent=1))
+    summary = dict(machine=machine, torch=torch.__version__, seeds=SEEDS, candidates=CANDIDATES, augmentations=AUGS,
+                   holdout=table, minutes=(time.time() - start)/60)
+    (out/'summary.json').write_text(json.dumps(summary, indent=1))
+    log(f'done in {summary["minutes"]:.1f} minutes')
+
+
+if __name__ == '__main__': main()
