@@ -29,7 +29,7 @@ from .recipes import ARCHS, arch_recipe, arch_learner, arch_dataloaders, add_mix
 __all__ = ['FAST_99_STEPS', 'TIME_TO_ACC_RECIPES', 'LOAD_SETTINGS', 'LONG_EPOCH_ARCHS', 'rss_mb', 'reset_peak_rss', 'peak_rss_mb',
            'peak_memory', 'hand_fit', 'time_learner_epoch', 'time_loop_epoch', 'naive_csv_dataloaders', 'bench_loaders',
            'time_to_accuracy', 'fast_cnn', 'fast_cnn_learner', 'fast_99_table', 'load_probe_s', 'calm_under_load',
-           'bench_models', 'run_bench', 'bench_markdown', 'plot_bench']
+           'bench_models', 'run_bench', 'bench_markdown', 'plot_bench', 'bench_records']
 
 # %% ../nbs/12_bench.ipynb #e7fa0a07
 def _proc_status_mb(field:str):
@@ -366,3 +366,22 @@ def plot_bench(res:dict):
     ax.set_xticks(x, list(ms)); ax.set_yscale('log'); ax.set_ylabel('seconds per epoch'); ax.legend(frameon=False)
     ax.set_title('One epoch, data loading and test pass included (ratio above the bars)', fontsize=9)
     return fig
+
+# %% ../nbs/12_bench.ipynb #1f99d296
+_ARCH_NAMES = {'fast_cnn': 'fast CNN', 'resblock': 'ResBlock net'}
+
+def bench_records(res:dict) -> dict:
+    "The time-to-accuracy runs of the full benchmark `res` as `record_result` records, by key, each with its training time in B"
+    runs = res.get('time_to_acc_runs', {})
+    if res.get('quick') or '99.5' not in runs: return {}  # a quick run, or no B to divide by
+    B = runs['99.5']['train_s']
+    recs = {}
+    for target, v in runs.items():
+        kw = dict(v['recipe'])
+        arch, epochs, lr, bs, augment, moms = (kw.pop(k, None) for k in ('arch', 'epochs', 'lr', 'bs', 'augment', 'moms'))
+        model = fast_cnn(**kw) if arch == 'fast_cnn' else arch_recipe(arch)['model']()
+        how = f"{_ARCH_NAMES.get(arch, arch)}, fit_one_cycle({epochs}, {lr}), bs {bs}" + (', augmentation' if augment else '') + (f', momentum {moms[0]}' if moms else '')
+        goal = f"time to {v['target']*100:g}%" + (' (this is B)' if target == '99.5' else '')
+        recs[f'12_bench/{target}'] = dict(model=f'{how}: {goal}', params=n_params(model), epochs=epochs, accuracy=[o['accuracy'] for o in v['runs']],
+                                          s_per_epoch=v['train_s']/epochs, B=v['train_s']/B, machine=res['machine'], recorded=res['date'])
+    return recs

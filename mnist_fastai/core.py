@@ -231,16 +231,17 @@ def record_fit(key:str, # e.g. '04_conv/conv_stack'
 
 # %% ../nbs/00_core.ipynb #b6728a56
 def results_table(path=None, # the JSON file written by `record_result`
+                  more:dict=None, # more records of the same form, by key, e.g. the benchmark's `bench_records`
                  ):
-    "The recorded results as a DataFrame: model, parameters, epochs, test accuracy, seconds per epoch, machine, date"
+    "The recorded results as a DataFrame: model, parameters, epochs, test accuracy, training time in B, seconds per epoch, machine, date"
     import json, pandas as pd
     p = Path(path or RESULTS_JSON)
-    if not p.exists(): return pd.DataFrame()
+    records = {**(json.loads(p.read_text()) if p.exists() else {}), **(more or {})}
     rows = []
-    for key, r in json.loads(p.read_text()).items():
+    for key, r in sorted(records.items()):
         accs = r['accuracy']
         rows.append({'notebook': key.split('/')[0], 'model': r['model'], 'parameters': f"{r['params']:,}", 'epochs': r['epochs'],
                      'test accuracy': f'{mean_std(accs)} ({len(accs)} seeds)' if len(accs) > 1 else f'{accs[0]*100:.2f}% (1 run)',
-                     's/epoch': f"{r['s_per_epoch']:.1f}",
+                     'training (B)': f"{r['B']:.2f}" if 'B' in r else '—', 's/epoch': f"{r['s_per_epoch']:.1f}",
                      'machine': r['machine'].get('gpu') or f"{r['machine']['cpu']}, {r['machine']['threads']} threads", 'measured': r['recorded']})
     return pd.DataFrame(rows)

@@ -161,10 +161,11 @@ def _base_grid(h, w, device):
 
 # %% ../nbs/10_data.ipynb #1692c5b7
 class DigitAugment(Transform):
-    "Random shift and rotation of every digit in a batch (training set only)"
+    "Random shift, rotation and (with `max_scale`) scaling of every digit in a batch (training set only)"
     split_idx, order = 0, 15  # after IntToFloatTensor (10), before Normalize (99)
     def __init__(self, max_shift:float=2., # pixels, in each direction
                  max_rotate:float=10., # degrees, either way
+                 max_scale:float=0., # a fraction: 0.1 makes digits up to 10% larger or smaller
                 ): store_attr()
     def encodes(self, x:TensorImage):
         b, h, w = x.shape[0], x.shape[-2], x.shape[-1]
@@ -172,6 +173,9 @@ class DigitAugment(Transform):
         ang = r[0]*(self.max_rotate*np.pi/180)
         shift = torch.cat([r[1]*(self.max_shift*2/w), r[2]*(self.max_shift*2/h)])
         cos, sin = ang.cos(), ang.sin()
+        if self.max_scale:  # drawn last, so that without it a seed gives the same digits as before it existed
+            zoom = 1 + (torch.rand(b, 1, device=x.device)*2 - 1)*self.max_scale
+            cos, sin = cos/zoom, sin/zoom  # sampling closer together draws the digit larger
         # where each output pixel samples from: [x;y] = rotation @ [gx;gy] + shift,
         # one small matrix product
         rot = torch.cat([torch.cat([cos, -sin], 1), torch.cat([sin, cos], 1)])

@@ -10,9 +10,13 @@ recipe's cost: the capstone measures costs alone, on the CPU it runs on, as rati
 on an H200 (16 cores), 12 runs at once each took 408 s for 30 epochs of 50,000 digits, 34 s an epoch, so in the
 8.4 minutes of the run in nbs/frontier_search_gpu.json only the first four recipes finished.
 
+The stored run (nbs/frontier_search_gpu.json) was made by this file as of commit 88d4bb8, which held its own copies of
+the transforms, nets and EMA callback that notebook 13 now exports; the one difference is that its scaling and elastic
+distortion sampled each digit once, where `DigitAugment` then `ElasticWarp` sample it twice.
+
 Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net) and OUT_DIR/summary.json (holdout means).
 """
-import argparse, json, math, os, subprocess, sys, time
+import argparse, json, os, subprocess, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,64 +43,17 @@ SEEDS = (0, 1, 2)
 
 
 def make_net(name):
-    from torch import nn
-    from fastai.layers import ConvLayer, ResBlock, Flatten
-    from mnist_fastai.conv import conv2
-    from mnist_fastai.resblock import resblock_net, conv_and_res
-    if name == 'resblock': return resblock_net()
-    if name == 'wide2':  # the same net with twice the channels: about 4× the multiply-adds
-        return nn.Sequential(conv_and_res(1, 16), conv_and_res(16, 32), conv_and_res(32, 64),
-                             conv_and_res(64, 32), conv2(32, 10), Flatten())
-    if name == 'deotte':  # Chris Deotte's Kaggle CNN: 28→26→24→12→10→8→4→1 pixels
-        return nn.Sequential(ConvLayer(1, 32, 3, padding=0), ConvLayer(32, 32, 3, padding=0),
-                             ConvLayer(32, 32, 5, stride=2), nn.Dropout(0.4),
-                             ConvLayer(32, 64, 3, padding=0), ConvLayer(64, 64, 3, padding=0),
-                             ConvLayer(64, 64, 5, stride=2), nn.Dropout(0.4),
-                             ConvLayer(64, 128, 4, padding=0), Flatten(), nn.Dropout(0.4), nn.Linear(128, 10))
-    raise ValueError(name)
+    from mnist_fastai.resblock import resblock_net
+    from mnist_fastai.frontier import wide_resblock_net, deotte_net
+    return {'resblock': resblock_net, 'wide2': wide_resblock_net, 'deotte': deotte_net}[name]()
 
 
-def digit_warp():
-    "The batch transform: shift, rotation, scale and elastic distortion in one `grid_sample` (defined late: fastai imports)"
-    import numpy as np, torch, torch.nn.functional as F
-    from fastcore.basics import store_attr
-    from fasttransform import Transform
-    from fastai.torch_core import TensorImage
-    from mnist_fastai.data import _base_grid
-
-    class DigitWarp(Transform):
-        split_idx, order = 0, 15
-        def __init__(self, max_shift=2., max_rotate=10., max_scale=0., elastic=0., grid=5): store_attr()
-        def encodes(self, x: TensorImage):
-            b, h, w = x.shape[0], x.shape[-2], x.shape[-1]
-            r = torch.rand(4, b, 1, device=x.device)*2 - 1
-            ang = r[0]*(self.max_rotate*np.pi/180)
-            zoom = 1 + r[3]*self.max_scale
-            shift = torch.cat([r[1]*(self.max_shift*2/w), r[2]*(self.max_shift*2/h)])
-            cos, sin = ang.cos()/zoom, ang.sin()/zoom
-            rot = torch.cat([torch.cat([cos, -sin], 1), torch.cat([sin, cos], 1)])
-            xy = torch.addmm(shift, rot, _base_grid(h, w, x.device))
-            grid = xy.view(2, b, h, w).permute(1, 2, 3, 0)
-            if self.elastic:
-                # elastic distortion: a random displacement of up to `elastic` pixels at grid×grid control points,
-                # smoothly interpolated to every pixel (cheaper than blurring a field of 28×28 random values)
-                d = torch.rand(b, 2, self.grid, self.grid, device=x.device)*2 - 1
-                d = F.interpolate(d, size=(h, w), mode='bicubic', align_corners=True)
-                grid = grid + d.permute(0, 2, 3, 1)*(self.elastic*2/w)
-            return F.grid_sample(x.as_subclass(torch.Tensor), grid, align_corners=False)
-    return DigitWarp
-
-
-def ema_callback(decay=0.999):
-    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-    from fastai.callback.core import Callback
-    class EMA(Callback):
-        "An exponential moving average of the weights (and BatchNorm statistics), kept beside the model"
-        order = 70
-        def before_train(self):
-            if self.epoch == 0: self.ema = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
-        def after_step(self): self.ema.update_parameters(self.model)
-    return EMA()
+def augmentation(max_shift=2., max_rotate=10., max_scale=0., elastic=0., grid=5):
+    "The training batch transforms of an entry of `AUGS`"
+    from mnist_fastai.data import DigitAugment
+    from mnist_fastai.frontier import ElasticWarp
+    tfms = [DigitAugment(max_shift, max_rotate, max_scale)]
+    return tfms + [ElasticWarp(elastic, grid)] if elastic else tfms
 
 
 def run_job(job):
@@ -108,13 +65,15 @@ def run_job(job):
     from mnist_fastai.core import fit_report
     from mnist_fastai.data import mnist_dataloaders
     from mnist_fastai.recipes import add_mixed_precision
+    from mnist_fastai.frontier import EMA
     quick, device = job['quick'], job['device']
     sub = dict(n_train=2000, n_valid=500) if quick else {}
     set_seed(job['seed'])
     net, aug, epochs, lr = CANDIDATES[job['recipe']]
-    dls = mnist_dataloaders(bs=128, valid=job['valid'], augment=digit_warp()(**AUGS[aug]), seed=job['seed'], device=device, **sub)
+    dls = mnist_dataloaders(bs=128, valid=job['valid'], augment=False, batch_tfms=augmentation(**AUGS[aug]), seed=job['seed'],
+                            device=device, **sub)
     learn = add_mixed_precision(Learner(dls, make_net(net), loss_func=CrossEntropyLossFlat(), metrics=accuracy))
-    cb = ema_callback()
+    cb = EMA()
     learn.add_cb(cb)
     res = fit_report(learn, job['epochs'] or epochs, lr)
     out = dict(job, plain=res['accuracy'], train_s=res['train_s'], epochs_run=res['epochs'])
@@ -125,7 +84,7 @@ def run_job(job):
         out[tag] = float((p.argmax(1) == y).float().mean()); out[tag + '+TTA'] = float((pt.argmax(1) == y).float().mean())
     readouts('plain')
     learn.remove_cb(cb)
-    learn.model.load_state_dict(cb.ema.module.state_dict())
+    learn.model.load_state_dict(cb.ema_model.module.state_dict())
     readouts('EMA')
     return out
 
@@ -182,12 +141,12 @@ def main():
     def record(r):
         results.append(r)
         with open(out/'results.jsonl', 'a') as f: f.write(json.dumps(r) + '\n')
-    search = [dict(base, id=next(ids), name=f'{r} seed {s}', kind='search', recipe=r, seed=s, valid='holdout', parallel=True,
+    search = [dict(base, id=next(ids), name=f'{r} seed {s}', recipe=r, seed=s, valid='holdout', parallel=True,
                    epochs=small) for r in CANDIDATES for s in SEEDS]
     run_pool(search, a.workers, end, tmp, log, record)
     table = {}
     for r in CANDIDATES:
-        rs = [x for x in results if x.get('kind') == 'search' and x['recipe'] == r]
+        rs = [x for x in results if x['recipe'] == r]
         if len(rs) < len(SEEDS): continue
         readouts = [k for k in ('plain', 'plain+TTA', 'EMA', 'EMA+TTA') if k in rs[0]]
         table[r] = {k: sum(x[k] for x in rs)/len(rs) for k in readouts}
