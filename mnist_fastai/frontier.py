@@ -1,4 +1,4 @@
-"""The capstone: how close fastai gets to MNIST's best published accuracy on 2 CPU cores within a fixed training budget, every choice made on a holdout and the test set used once; and the test digits that every model gets wrong.
+"""The capstone: how close fastai gets to MNIST's best published accuracy on 2 CPU cores within a fixed training budget, every choice made on a holdout and none on the test set; and the test digits that every model gets wrong.
 
 Docs: https://mnist-fastai.github.io/mnist_fastai/frontier.html.md"""
 
