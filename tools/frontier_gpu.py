@@ -2,6 +2,8 @@
 
     python tools/frontier_gpu.py OUT_DIR --minutes 60  # on a CUDA GPU: stops at the deadline, keeping what finished
     python tools/frontier_gpu.py OUT_DIR --quick       # a smoke test on a CPU: tiny subsets, one epoch
+    python tools/frontier_gpu.py OUT_DIR --device cpu --workers 1 --recipes 'resblock affine 61' 'wide2 affine 43'
+                                                        # full size on a CPU, one run at a time, chosen recipes
 
 Every candidate recipe, 3 seeds, is trained on the first 50,000 training digits and scored on the last 10,000 (the
 holdout), never on MNIST's test set: the capstone notebook chooses its recipe from these numbers and then trains it on
@@ -10,11 +12,16 @@ recipe's cost: the capstone measures costs alone, on the CPU it runs on, as rati
 on an H200 (16 cores), 12 runs at once each took 408 s for 30 epochs of 50,000 digits, 34 s an epoch, so in the
 8.4 minutes of the run in nbs/frontier_search_gpu.json only the first four recipes finished.
 
-The stored run (nbs/frontier_search_gpu.json) was made by this file as of commit 88d4bb8, which held its own copies of
+The stored run (nbs/frontier_search_gpu.json: this file's summary.json) was made by this file as of commit 88d4bb8, which held its own copies of
 the transforms, nets and EMA callback that notebook 13 now exports; the one difference is that its scaling and elastic
 distortion sampled each digit once, where `DigitAugment` then `ElasticWarp` sample it twice.
 
-Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net) and OUT_DIR/summary.json (holdout means).
+The '5 B' recipes train each net for the epochs that 5 B buys it on a 2-core CPU, by notebook 13's cost table
+(ResBlock net 61, wide ×2 43, Deotte's net 13), so they compare nets at one CPU budget.
+
+Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net), OUT_DIR/probs/*.pt (each run's holdout
+probabilities with TTA, for ensembles) and OUT_DIR/summary.json (holdout means, and the holdout accuracy of an
+ensemble of every finished run of each recipe and of all runs together).
 """
 import argparse, json, os, subprocess, sys, time
 from pathlib import Path
@@ -38,6 +45,10 @@ CANDIDATES = {  # in the order they run: what the deadline cuts is last
     'resblock elastic 60':  ('resblock', 'elastic', 60, 0.05),
     'resblock elastic+ 30': ('resblock', 'elastic+', 30, 0.05),
     'wide2 elastic 60':     ('wide2', 'elastic', 60, 0.05),
+    # one CPU budget, 5 B each: what each net gets from it
+    'resblock affine 61':   ('resblock', 'affine', 61, 0.05),
+    'wide2 affine 43':      ('wide2', 'affine', 43, 0.05),
+    'deotte affine 13':     ('deotte', 'affine', 13, 5e-3),
 }
 SEEDS = (0, 1, 2)
 
@@ -66,6 +77,7 @@ def run_job(job):
     from mnist_fastai.data import mnist_dataloaders
     from mnist_fastai.recipes import add_mixed_precision
     from mnist_fastai.frontier import EMA
+    import torch
     quick, device = job['quick'], job['device']
     sub = dict(n_train=2000, n_valid=500) if quick else {}
     set_seed(job['seed'])
@@ -82,6 +94,7 @@ def run_job(job):
             p, y = learn.get_preds(dl=dls.valid)
             pt, _ = learn.tta(dl=dls.valid)
         out[tag] = float((p.argmax(1) == y).float().mean()); out[tag + '+TTA'] = float((pt.argmax(1) == y).float().mean())
+        if tag == 'plain' and job.get('probs'): torch.save(dict(probs=pt.half(), targs=y), job['probs'])
     readouts('plain')
     learn.remove_cb(cb)
     learn.model.load_state_dict(cb.ema_model.module.state_dict())
@@ -120,6 +133,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('out', nargs='?'); ap.add_argument('--quick', action='store_true')
     ap.add_argument('--minutes', type=float, default=8.8); ap.add_argument('--workers', type=int, default=12)
+    ap.add_argument('--device', choices=('cuda', 'cpu'), help='default: cuda, or cpu with --quick')
+    ap.add_argument('--recipes', nargs='+', choices=list(CANDIDATES), metavar='RECIPE', help='default: every one, in order')
     ap.add_argument('--job'); ap.add_argument('--result')
     a = ap.parse_args()
     if a.job:
@@ -131,8 +146,11 @@ def main():
     logf = open(out/'log.txt', 'a')
     def log(s):
         line = f'[{time.time() - start:6.1f} s] {s}'; print(line, flush=True); logf.write(line + '\n'); logf.flush()
-    device = 'cpu' if a.quick else 'cuda'
-    machine = torch.cuda.get_device_name() if device == 'cuda' else 'CPU'
+    device = a.device or ('cpu' if a.quick else 'cuda')
+    if device == 'cuda' and not torch.cuda.is_available(): sys.exit('no CUDA GPU here: pass --device cpu (slow) or --quick')
+    recipes = a.recipes or list(CANDIDATES)
+    (out/'probs').mkdir(exist_ok=True)
+    machine = torch.cuda.get_device_name() if device == 'cuda' else f'CPU, {torch.get_num_threads()} threads'
     log(f'machine: {machine}; torch {torch.__version__}')
     ids = iter(range(10**6))
     base = dict(quick=a.quick, device=device)
@@ -141,18 +159,30 @@ def main():
     def record(r):
         results.append(r)
         with open(out/'results.jsonl', 'a') as f: f.write(json.dumps(r) + '\n')
-    search = [dict(base, id=next(ids), name=f'{r} seed {s}', recipe=r, seed=s, valid='holdout', parallel=True,
-                   epochs=small) for r in CANDIDATES for s in SEEDS]
+    # several runs at once share a GPU well, each with one CPU thread; one at a time on a CPU gets every core
+    search = [dict(base, id=next(ids), name=f'{r} seed {s}', recipe=r, seed=s, valid='holdout', parallel=a.workers > 1,
+                   epochs=small, probs=str(out/'probs'/f"{r.replace(' ', '_')}_seed{s}.pt")) for r in recipes for s in SEEDS]
     run_pool(search, a.workers, end, tmp, log, record)
     table = {}
-    for r in CANDIDATES:
+    for r in recipes:
         rs = [x for x in results if x['recipe'] == r]
         if len(rs) < len(SEEDS): continue
         readouts = [k for k in ('plain', 'plain+TTA', 'EMA', 'EMA+TTA') if k in rs[0]]
         table[r] = {k: sum(x[k] for x in rs)/len(rs) for k in readouts}
     log('holdout means: ' + json.dumps(table, indent=1))
-    summary = dict(machine=machine, torch=torch.__version__, seeds=SEEDS, candidates=CANDIDATES, augmentations=AUGS,
-                   holdout=table, minutes=(time.time() - start)/60)
+    ensembles = {}
+    def ensemble(name, rs):
+        saved = [torch.load(x['probs']) for x in rs if Path(x.get('probs', '')).exists()]
+        if len(saved) > 1:
+            p = torch.stack([s['probs'].float() for s in saved]).mean(0)
+            ensembles[name] = dict(runs=len(saved), accuracy=float((p.argmax(1) == saved[0]['targs']).float().mean()))
+    for r in recipes: ensemble(r, [x for x in results if x['recipe'] == r])
+    ensemble('all runs', results)
+    log('holdout ensembles (mean of TTA probabilities): ' + json.dumps(ensembles, indent=1))
+    summary = dict(machine=machine, torch=torch.__version__, seeds=SEEDS, candidates={r: CANDIDATES[r] for r in recipes},
+                   augmentations=AUGS, holdout=table, ensembles=ensembles, minutes=(time.time() - start)/60,
+                   command='python ' + ' '.join(sys.argv), date=time.strftime('%Y-%m-%d'),
+                   unfinished=[r for r in recipes if r not in table], runs=results)
     (out/'summary.json').write_text(json.dumps(summary, indent=1))
     log(f'done in {summary["minutes"]:.1f} minutes')
 
