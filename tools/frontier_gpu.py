@@ -16,14 +16,17 @@ The stored run (nbs/frontier_search_gpu.json: this file's summary.json) was made
 the transforms, nets and EMA callback that notebook 13 now exports; the one difference is that its scaling and elastic
 distortion sampled each digit once, where `DigitAugment` then `ElasticWarp` sample it twice.
 
+nbs/frontier_search_cpu.json is the summary of the '5 B' recipes on a 2-core CPU, from two calls into one OUT_DIR (its
+'note' says which runs each made).
+
 The '5 B' recipes train each net for the epochs that 5 B buys it on a 2-core CPU, by notebook 13's cost table
 (ResBlock net 61, wide ×2 43, Deotte's net 13), so they compare nets at one CPU budget.
 
-Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net), OUT_DIR/probs/*.pt (each run's holdout
+Calling it again with the same OUT_DIR keeps the runs it finished and trains only the rest. Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net), OUT_DIR/probs/*.pt (each run's holdout
 probabilities with TTA, for ensembles) and OUT_DIR/summary.json (holdout means, and the holdout accuracy of an
 ensemble of every finished run of each recipe and of all runs together).
 """
-import argparse, json, os, subprocess, sys, time
+import argparse, json, os, shlex, subprocess, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,16 +155,21 @@ def main():
     (out/'probs').mkdir(exist_ok=True)
     machine = torch.cuda.get_device_name() if device == 'cuda' else f'CPU, {torch.get_num_threads()} threads'
     log(f'machine: {machine}; torch {torch.__version__}')
-    ids = iter(range(10**6))
     base = dict(quick=a.quick, device=device)
     small = 1 if a.quick else None
-    results = []
+    # a run that an earlier call into the same OUT_DIR finished (same size, same device) is kept, not trained again
+    earlier = [json.loads(l) for l in (out/'results.jsonl').read_text().splitlines()] if (out/'results.jsonl').exists() else []
+    results = [r for r in earlier if r['quick'] == a.quick and r['device'] == device and r['recipe'] in recipes]
+    kept = {(r['recipe'], r['seed']) for r in results}
+    if kept: log(f'kept from an earlier call: {", ".join(r["name"] for r in results)}')
+    ids = iter(range(max([r['id'] for r in earlier], default=-1) + 1, 10**6))
     def record(r):
         results.append(r)
         with open(out/'results.jsonl', 'a') as f: f.write(json.dumps(r) + '\n')
     # several runs at once share a GPU well, each with one CPU thread; one at a time on a CPU gets every core
     search = [dict(base, id=next(ids), name=f'{r} seed {s}', recipe=r, seed=s, valid='holdout', parallel=a.workers > 1,
-                   epochs=small, probs=str(out/'probs'/f"{r.replace(' ', '_')}_seed{s}.pt")) for r in recipes for s in SEEDS]
+                   epochs=small, probs=str(out/'probs'/f"{r.replace(' ', '_')}_seed{s}.pt"))
+              for r in recipes for s in SEEDS if (r, s) not in kept]
     run_pool(search, a.workers, end, tmp, log, record)
     table = {}
     for r in recipes:
@@ -181,7 +189,7 @@ def main():
     log('holdout ensembles (mean of TTA probabilities): ' + json.dumps(ensembles, indent=1))
     summary = dict(machine=machine, torch=torch.__version__, seeds=SEEDS, candidates={r: CANDIDATES[r] for r in recipes},
                    augmentations=AUGS, holdout=table, ensembles=ensembles, minutes=(time.time() - start)/60,
-                   command='python ' + ' '.join(sys.argv), date=time.strftime('%Y-%m-%d'),
+                   command='python ' + shlex.join(sys.argv), date=time.strftime('%Y-%m-%d'),
                    unfinished=[r for r in recipes if r not in table], runs=results)
     (out/'summary.json').write_text(json.dumps(summary, indent=1))
     log(f'done in {summary["minutes"]:.1f} minutes')
