@@ -22,9 +22,10 @@ nbs/frontier_search_cpu.json is the summary of the '5 B' recipes on a 2-core CPU
 The '5 B' recipes train each net for the epochs that 5 B buys it on a 2-core CPU, by notebook 13's cost table
 (ResBlock net 61, wide ×2 43, Deotte's net 13), so they compare nets at one CPU budget.
 
-Calling it again with the same OUT_DIR keeps the runs it finished and trains only the rest. Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net), OUT_DIR/probs/*.pt (each run's holdout
+Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net), OUT_DIR/probs/*.pt (each run's holdout
 probabilities with TTA, for ensembles) and OUT_DIR/summary.json (holdout means, and the holdout accuracy of an
-ensemble of every finished run of each recipe and of all runs together).
+ensemble of every finished run of each recipe and of all runs together). Called again with the same OUT_DIR, it keeps
+the runs it finished and trains only the rest.
 """
 import argparse, json, os, shlex, subprocess, sys, time
 from pathlib import Path
@@ -158,14 +159,15 @@ def main():
     base = dict(quick=a.quick, device=device)
     small = 1 if a.quick else None
     # a run that an earlier call into the same OUT_DIR finished (same size, same device) is kept, not trained again
-    earlier = [json.loads(l) for l in (out/'results.jsonl').read_text().splitlines()] if (out/'results.jsonl').exists() else []
+    results_path = out/'results.jsonl'
+    earlier = [json.loads(l) for l in results_path.read_text().splitlines()] if results_path.exists() else []
     results = [r for r in earlier if r['quick'] == a.quick and r['device'] == device and r['recipe'] in recipes]
     kept = {(r['recipe'], r['seed']) for r in results}
     if kept: log(f'kept from an earlier call: {", ".join(r["name"] for r in results)}')
     ids = iter(range(max([r['id'] for r in earlier], default=-1) + 1, 10**6))
     def record(r):
         results.append(r)
-        with open(out/'results.jsonl', 'a') as f: f.write(json.dumps(r) + '\n')
+        with open(results_path, 'a') as f: f.write(json.dumps(r) + '\n')
     # several runs at once share a GPU well, each with one CPU thread; one at a time on a CPU gets every core
     search = [dict(base, id=next(ids), name=f'{r} seed {s}', recipe=r, seed=s, valid='holdout', parallel=a.workers > 1,
                    epochs=small, probs=str(out/'probs'/f"{r.replace(' ', '_')}_seed{s}.pt"))
