@@ -6,7 +6,7 @@ Docs: https://mnist-fastai.github.io/mnist_fastai/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #75b8a2d8
 from __future__ import annotations
-import contextlib, itertools, os, platform, shutil, sys, time
+import contextlib, itertools, os, platform, re, shutil, sys, time
 from pathlib import Path
 import numpy as np, torch
 import fastai.callback.schedule, fastai.callback.progress  # patch `fit_one_cycle`, `lr_find` and `no_bar` onto `Learner`
@@ -17,9 +17,9 @@ from fastai.torch_core import set_seed
 from fastcore.basics import store_attr
 
 # %% auto #0
-__all__ = ['RUN_ENV', 'RESULTS_JSON', 'run_size', 'is_full_run', 'sized', 'nbdev_test_setup', 'use_threads', 'machine_info',
-           'machine_line', 'timer', 'FitLog', 'QuickRun', 'course_setup', 'n_params', 'fit_result', 'fit_report',
-           'mean_std', 'atomic_path', 'record_result', 'record_fit', 'results_table']
+__all__ = ['RUN_ENV', 'RESULTS_JSON', 'run_size', 'is_full_run', 'sized', 'nbdev_test_setup', 'use_threads', 'cpu_label',
+           'machine_info', 'machine_line', 'timer', 'FitLog', 'QuickRun', 'course_setup', 'n_params', 'fit_result',
+           'fit_report', 'mean_std', 'atomic_path', 'record_result', 'record_fit', 'results_table']
 
 # %% ../nbs/00_core.ipynb #d1029651
 RUN_ENV = 'MNIST_FASTAI_RUN'
@@ -75,6 +75,11 @@ def _cpu_model():
             if line.startswith('model name'): return line.split(':', 1)[1].strip()
     except OSError: pass
     return platform.processor() or platform.machine()
+
+def cpu_label(name:str, # a CPU's model name, as `/proc/cpuinfo` gives it
+             ) -> str:
+    "`name` as a table shows it: without trademark signs, and without 'Processor' or 'CPU' and what follows them"
+    return re.sub(r'\s+(Processor|CPU)\b.*$', '', re.sub(r'\((R|TM)\)', '', name)).strip()
 
 def machine_info() -> dict:
     "What a measurement ran on: CPU, threads, accelerator, library versions"
@@ -243,5 +248,5 @@ def results_table(path=None, # the JSON file written by `record_result`
         rows.append({'notebook': key.split('/')[0], 'model': r['model'], 'parameters': f"{r['params']:,}", 'epochs': r['epochs'],
                      'test accuracy': f'{mean_std(accs)} ({len(accs)} seeds)' if len(accs) > 1 else f'{accs[0]*100:.2f}% (1 run)',
                      'training (B)': f"{r['B']:.2f}" if 'B' in r else '—', 's/epoch': f"{r['s_per_epoch']:.1f}",
-                     'machine': r['machine'].get('gpu') or f"{r['machine']['cpu']}, {r['machine']['threads']} threads", 'measured': r['recorded']})
+                     'machine': r['machine'].get('gpu') or f"{cpu_label(r['machine']['cpu'])}, {r['machine']['threads']} threads", 'measured': r['recorded']})
     return pd.DataFrame(rows)

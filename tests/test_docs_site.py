@@ -22,6 +22,7 @@ from conftest import serve_folder
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT/'tools'))
 from build_docs import HTML, DOCS, EXTRA_PAGES, RUNS, notebooks, page_name  # noqa: E402
+from mnist_fastai.core import cpu_label  # noqa: E402
 
 SHOTS = DOCS/'_build'/'screenshots'
 
@@ -380,7 +381,7 @@ def test_run_times_under_each_subtitle(server, browser, pages):
         if (quick is None) != (rec.get('quick_s') is None) or (quick and not same(quick, rec['quick_s'])):
             problems.append(f'quick run {quick}, runs.json {rec.get("quick_s")} s')
         if full is not None and date != rec.get('date'): problems.append(f'date {date}, runs.json {rec.get("date")}')
-        want = [mach.get('cpu'), mach.get('gpu'), mach.get('cores') and f'({mach["cores"]} cores',
+        want = [mach.get('cpu') and cpu_label(mach['cpu']), mach.get('gpu'), mach.get('cores') and f'({mach["cores"]} cores',
                 *(f'{k} {str(mach[k]).split("+")[0]}' for k in ('torch', 'fastai') if mach.get(k))]
         problems += [f'{w!r} not in {machine!r}' for w in want if w and w not in machine]
         if problems: bad[page] = problems

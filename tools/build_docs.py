@@ -21,6 +21,8 @@ Web from docs/node_modules (`npm ci --prefix docs` first); it trains the ResBloc
 import json, os, re, shutil, subprocess, sys, time
 from pathlib import Path
 
+from mnist_fastai.core import cpu_label
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS, NBS, PROC = ROOT/'docs', ROOT/'nbs', ROOT/'_proc'
 HTML = DOCS/'_build'/'html'
@@ -157,7 +159,7 @@ def run_line(rec):
     if not rec or ('full_s' not in rec and rec.get('quick_s') is None): return 'Run times not recorded yet.'
     m = rec.get('machine') or {}
     quick = f"quick run (CI) {_duration(rec['quick_s'])}" if rec.get('quick_s') is not None else 'quick run not recorded'
-    on = m.get('cpu') or 'an unnamed CPU'
+    on = cpu_label(m['cpu']) if m.get('cpu') else 'an unnamed CPU'
     if m.get('cores'):
         threads = m.get('threads')
         on += f" ({m['cores']} cores" + (f', {threads} threads' if threads and threads != m['cores'] else '') + ')'

@@ -16,18 +16,18 @@ The stored run (nbs/frontier_search_gpu.json: this file's summary.json) was made
 the transforms, nets and EMA callback that notebook 13 now exports; the one difference is that its scaling and elastic
 distortion sampled each digit once, where `DigitAugment` then `ElasticWarp` sample it twice.
 
-nbs/frontier_search_cpu.json is the summary of the '5 B' recipes on a 2-core CPU, from two calls into one OUT_DIR (its
-'note' says which runs each made).
+nbs/frontier_search_cpu.json is the summary of the '5 B' recipes on a 2-core CPU, from three calls into one OUT_DIR (its
+'note' says what each call did).
 
-The '5 B' recipes train each net for the epochs that 5 B buys it on a 2-core CPU, by notebook 13's cost table
-(ResBlock net 61, wide ×2 43, Deotte's net 13), so they compare nets at one CPU budget.
+The '5 B' recipes train each net for the epochs that 5 B buys it on a 2-core CPU, by notebook 13's cost table as it stood
+on an AMD EPYC machine (ResBlock net 61, wide ×2 43, Deotte's net 13), so they compare nets at one CPU budget.
 
 Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net), OUT_DIR/probs/*.pt (each run's holdout
 probabilities with TTA, for ensembles) and OUT_DIR/summary.json (holdout means, and the holdout accuracy of an
-ensemble of every finished run of each recipe and of all runs together). Called again with the same OUT_DIR, it keeps
-the runs it finished and trains only the rest.
+ensemble of every finished run of each recipe, of each two recipes and of all runs together). Called again with the
+same OUT_DIR, it keeps the runs it finished and trains only the rest.
 """
-import argparse, json, os, shlex, subprocess, sys, time
+import argparse, itertools, json, os, shlex, subprocess, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,6 +187,8 @@ def main():
             p = torch.stack([s['probs'].float() for s in saved]).mean(0)
             ensembles[name] = dict(runs=len(saved), accuracy=float((p.argmax(1) == saved[0]['targs']).float().mean()))
     for r in recipes: ensemble(r, [x for x in results if x['recipe'] == r])
+    # two nets that err differently may outvote each other's mistakes where seeds of one net cannot
+    for a, b in itertools.combinations(recipes, 2): ensemble(f'{a} + {b}', [x for x in results if x['recipe'] in (a, b)])
     ensemble('all runs', results)
     log('holdout ensembles (mean of TTA probabilities): ' + json.dumps(ensembles, indent=1))
     summary = dict(machine=machine, torch=torch.__version__, seeds=SEEDS, candidates={r: CANDIDATES[r] for r in recipes},
