@@ -20,7 +20,7 @@ from fastai.torch_core import TensorImage, default_device
 from fastai.vision.all import DataBlock, ImageBlock, CategoryBlock, PILImageBW, RandomSplitter, ImageDataLoaders, Transform
 from fastprogress.fastprogress import progress_bar
 from fastai.torch_core import set_seed
-from .core import use_threads, timer, machine_info, fit_report, n_params, atomic_path
+from .core import use_threads, timer, machine_info, cpu_label, fit_report, n_params, atomic_path
 from .data import (mnist_arrays, mnist_stats, mnist_dataloaders, csv_dataloaders, write_kaggle_csvs, read_digits_csv,
                                mnist_png_path, loader_img_per_s, DigitAugment, stratified_subset)
 from .recipes import ARCHS, arch_recipe, arch_learner, arch_dataloaders, add_mixed_precision
@@ -333,7 +333,7 @@ def bench_markdown(res:dict) -> str:
     "The benchmark's results as markdown tables, with the machine they were measured on"
     m = res['machine']
     size = 'quick run: 6,000 training and 2,000 test digits' if res.get('quick') else 'full MNIST: 60,000 training and 10,000 test digits'
-    head = f"Measured {res.get('date', '')} on {m['cpu']}{', ' + m['gpu'] if m.get('gpu') else ''}, {m['threads']} PyTorch threads, torch {m['torch']}, fastai {m['fastai']} ({size})."
+    head = f"Measured {res.get('date', '')} on {cpu_label(m['cpu'])}{', ' + m['gpu'] if m.get('gpu') else ''}, {m['threads']} PyTorch threads, torch {m['torch']}, fastai {m['fastai']} ({size})."
     rows = [{'model': a, 'parameters': f"{o['params']:,}", 'batch size': o['bs'],
              'Learner s/epoch': f"{o['learner_s_per_epoch']:.2f}", 'hand loop s/epoch': f"{o['loop_s_per_epoch']:.2f}" if 'ratio' in o else '',
              'ratio': f"{o['ratio']:.2f}" if 'ratio' in o else '', 'loading share': f"{o['loading_share']:.1%}",

@@ -92,7 +92,7 @@ def machine_info() -> dict:
 def machine_line() -> str:
     "One line naming what this process measures on"
     m = machine_info()
-    return f"{m['cpu']}{', ' + m['gpu'] if m['gpu'] else ''}; {m['threads']} PyTorch threads; torch {m['torch']}, fastai {m['fastai']}"
+    return f"{cpu_label(m['cpu'])}{', ' + m['gpu'] if m['gpu'] else ''}; {m['threads']} PyTorch threads; torch {m['torch']}, fastai {m['fastai']}"
 
 # %% ../nbs/00_core.ipynb #002402e0
 class timer:
