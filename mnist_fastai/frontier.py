@@ -19,7 +19,7 @@ from fastai.layers import ConvLayer, Flatten
 from fastai.torch_core import TensorImage
 
 # %% auto #0
-__all__ = ['ElasticWarp', 'EMA', 'wide_resblock_net', 'deotte_net']
+__all__ = ['ElasticWarp', 'EMA', 'wide_resblock_net', 'deotte_net', 'CPUBFloat16']
 
 # %% ../nbs/13_frontier.ipynb #fa9cf8fc
 class ElasticWarp(Transform):
@@ -60,3 +60,15 @@ def deotte_net() -> nn.Sequential:
                          ConvLayer(32, 64, 3, padding=0), ConvLayer(64, 64, 3, padding=0),
                          ConvLayer(64, 64, 5, stride=2), nn.Dropout(0.4),
                          ConvLayer(64, 128, 4, padding=0), Flatten(), nn.Dropout(0.4), nn.Linear(128, 10))
+
+# %% ../nbs/13_frontier.ipynb #17216b5a
+class CPUBFloat16(Callback):
+    "Mixed precision on a CPU: the forward pass under `torch.autocast('cpu', bfloat16)`, the weights and the optimiser in float32"
+    order = 10  # where fastai's `MixedPrecision` sits
+    def before_batch(self):
+        self.autocast = torch.autocast('cpu', dtype=torch.bfloat16)
+        self.autocast.__enter__()
+    def after_pred(self):
+        self.autocast.__exit__(None, None, None)  # backward follows the forward's types; the loss wants float32
+        self.learn.pred = self.pred.float()
+
