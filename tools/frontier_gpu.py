@@ -4,6 +4,8 @@
     python tools/frontier_gpu.py OUT_DIR --quick       # a smoke test on a CPU: tiny subsets, one epoch
     python tools/frontier_gpu.py OUT_DIR --device cpu --workers 1 --recipes 'resblock affine 61' 'wide2 affine 43'
                                                         # full size on a CPU, one run at a time, chosen recipes
+    python tools/frontier_gpu.py OUT_DIR --device cpu --workers 1 --recipes 'deotte affine 13' --tta-passes 16
+                                                        # and 16 augmented passes of each, to compare TTA readouts
 
 Every candidate recipe, 3 seeds, is trained on the first 50,000 training digits and scored on the last 10,000 (the
 holdout), never on MNIST's test set: the capstone notebook chooses its recipe from these numbers and then trains it on
@@ -17,14 +19,18 @@ the transforms, nets and EMA callback that notebook 13 now exports; the one diff
 distortion sampled each digit once, where `DigitAugment` then `ElasticWarp` sample it twice.
 
 nbs/frontier_search_cpu.json is the summary of the '5 B' recipes on a 2-core CPU, from three calls into one OUT_DIR (its
-'note' says what each call did).
+'note' says what each call did). nbs/frontier_tta_cpu.json compares TTA readouts (--tta-passes 16) on a 2-core CPU for
+three runs of Deotte's net and one of wide ×2: for Deotte's net, and for the four runs as one ensemble, no readout beats
+reading the holdout without TTA by more than one digit; the one wide ×2 run gains up to nine digits from TTA.
 
 The '5 B' recipes train each net for the epochs that 5 B buys it on a 2-core CPU, by notebook 13's cost table as it stood
 on an AMD EPYC machine (ResBlock net 61, wide ×2 43, Deotte's net 13), so they compare nets at one CPU budget.
 
 Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net), OUT_DIR/probs/*.pt (each run's holdout
 probabilities with TTA, for ensembles) and OUT_DIR/summary.json (holdout means, and the holdout accuracy of an
-ensemble of every finished run of each recipe, of each two recipes and of all runs together). Called again with the
+ensemble of every finished run of each recipe, of each two recipes and of all runs together; with --tta-passes, the
+holdout accuracy without TTA and of `Learner.tta`'s readout for n = 1, 2, 4, ... of the passes and beta = 0, 0.25, 0.5,
+where fastai's default is n=4, beta=0.25, and each pass is saved in OUT_DIR/probs/*_tta.pt). Called again with the
 same OUT_DIR, it keeps the runs it finished and trains only the rest.
 """
 import argparse, itertools, json, os, shlex, subprocess, sys, time
@@ -100,10 +106,32 @@ def run_job(job):
         out[tag] = float((p.argmax(1) == y).float().mean()); out[tag + '+TTA'] = float((pt.argmax(1) == y).float().mean())
         if tag == 'plain' and job.get('probs'): torch.save(dict(probs=pt.half(), targs=y), job['probs'])
     readouts('plain')
+    last_weights = {k: v.clone() for k, v in learn.model.state_dict().items()}
     learn.remove_cb(cb)
     learn.model.load_state_dict(cb.ema_model.module.state_dict())
     readouts('EMA')
+    if job.get('tta_passes'):  # last, so that the readouts above draw the same random numbers as in runs without it
+        learn.model.load_state_dict(last_weights)
+        passes = []
+        for _ in range(job['tta_passes']):
+            with learn.no_bar(), learn.no_logging(): (augmented, plain), targs = learn.tta(dl=dls.valid, n=1, beta=None)
+            passes.append(augmented.half())
+        torch.save(dict(plain=plain.half(), passes=torch.stack(passes), targs=targs), job['tta_file'])
     return out
+
+
+def tta_variants(rs):
+    """Holdout accuracy of `Learner.tta`'s readout with `n` augmented passes and weight `beta` on the plain one: the mean
+    of runs `rs`, and their ensemble (the mean of their readouts)"""
+    import torch
+    saved = [torch.load(x['tta_file']) for x in rs]
+    targs = saved[0]['targs']
+    def readout(s, n, beta): return torch.lerp(s['passes'][:n].float().mean(0), s['plain'].float(), beta)
+    def acc(probs): return float((probs.argmax(1) == targs).float().mean())
+    def both(readouts): return dict(mean=sum(acc(p) for p in readouts)/len(readouts), ensemble=acc(torch.stack(readouts).mean(0)))
+    ns = [n for n in (1, 2, 4, 8, 16, 32) if n <= min(len(s['passes']) for s in saved)]
+    return {'no TTA': both([s['plain'].float() for s in saved]),
+            **{f'n={n} beta={beta}': both([readout(s, n, beta) for s in saved]) for n in ns for beta in (0., 0.25, 0.5)}}
 
 
 def launch(job, tmp):
@@ -139,6 +167,8 @@ def main():
     ap.add_argument('--minutes', type=float, default=8.8); ap.add_argument('--workers', type=int, default=12)
     ap.add_argument('--device', choices=('cuda', 'cpu'), help='default: cuda, or cpu with --quick')
     ap.add_argument('--recipes', nargs='+', choices=list(CANDIDATES), metavar='RECIPE', help='default: every one, in order')
+    ap.add_argument('--tta-passes', type=int, default=0, metavar='N',
+                    help="also keep N augmented passes over the holdout of each run's last weights, to compare TTA readouts")
     ap.add_argument('--job'); ap.add_argument('--result')
     a = ap.parse_args()
     if a.job:
@@ -170,7 +200,8 @@ def main():
         with open(results_path, 'a') as f: f.write(json.dumps(r) + '\n')
     # several runs at once share a GPU well, each with one CPU thread; one at a time on a CPU gets every core
     search = [dict(base, id=next(ids), name=f'{r} seed {s}', recipe=r, seed=s, valid='holdout', parallel=a.workers > 1,
-                   epochs=small, probs=str(out/'probs'/f"{r.replace(' ', '_')}_seed{s}.pt"))
+                   epochs=small, probs=str(out/'probs'/f"{r.replace(' ', '_')}_seed{s}.pt"),
+                   tta_passes=a.tta_passes, tta_file=str(out/'probs'/f"{r.replace(' ', '_')}_seed{s}_tta.pt"))
               for r in recipes for s in SEEDS if (r, s) not in kept]
     run_pool(search, a.workers, end, tmp, log, record)
     table = {}
@@ -191,8 +222,13 @@ def main():
     for a, b in itertools.combinations(recipes, 2): ensemble(f'{a} + {b}', [x for x in results if x['recipe'] in (a, b)])
     ensemble('all runs', results)
     log('holdout ensembles (mean of TTA probabilities): ' + json.dumps(ensembles, indent=1))
+    with_passes = {r: rs for r in recipes if len(rs := [x for x in results if x['recipe'] == r]) == len(SEEDS)
+                   and all(x.get('tta_file') and Path(x['tta_file']).exists() for x in rs)}
+    tta = {r: tta_variants(rs) for r, rs in with_passes.items()}
+    tta.update({f'{a} + {b}': tta_variants(with_passes[a] + with_passes[b]) for a, b in itertools.combinations(with_passes, 2)})
+    if tta: log('holdout TTA readouts (last weights): ' + json.dumps(tta, indent=1))
     summary = dict(machine=machine, torch=torch.__version__, seeds=SEEDS, candidates={r: CANDIDATES[r] for r in recipes},
-                   augmentations=AUGS, holdout=table, ensembles=ensembles, minutes=(time.time() - start)/60,
+                   augmentations=AUGS, holdout=table, ensembles=ensembles, tta=tta, minutes=(time.time() - start)/60,
                    command='python ' + shlex.join(sys.argv), date=time.strftime('%Y-%m-%d'),
                    unfinished=[r for r in recipes if r not in table], runs=results)
     (out/'summary.json').write_text(json.dumps(summary, indent=1))
