@@ -13,6 +13,8 @@ import argparse, json, sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from frontier_gpu import CANDIDATES, make_net  # the capstone search's nets and their learning rates
+
 SETTINGS = ('float32', 'channels_last', 'bfloat16')
 
 
@@ -29,14 +31,13 @@ def main():
     from fastai.callback.channelslast import ChannelsLast
     from mnist_fastai.core import course_setup, fit_report, machine_line
     from mnist_fastai.data import mnist_dataloaders
-    from mnist_fastai.resblock import resblock_net
-    from mnist_fastai.frontier import CPUBFloat16, wide_resblock_net, deotte_net
+    from mnist_fastai.frontier import CPUBFloat16
     course_setup(cut_quick_fits=False)
-    make_net, lr = {'resblock': (resblock_net, 0.05), 'wide2': (wide_resblock_net, 0.05), 'deotte': (deotte_net, 5e-3)}[a.net]
+    lr = {net: lr for net, _, _, lr in CANDIDATES.values()}[a.net]
     dls = mnist_dataloaders(bs=128, n_train=a.n, n_valid=1000, augment=True)
     def learner(setting):
         cbs = {'channels_last': [ChannelsLast()], 'bfloat16': [ChannelsLast(), CPUBFloat16()]}.get(setting, [])
-        return Learner(dls, make_net(), loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=cbs)
+        return Learner(dls, make_net(a.net), loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=cbs)
     seconds = {s: [] for s in a.settings}
     print(f'{a.net}, one epoch of {a.n:,} digits; {machine_line()}', flush=True)
     for _ in range(a.repeats):

@@ -198,10 +198,10 @@ def main():
     def record(r):
         results.append(r)
         with open(results_path, 'a') as f: f.write(json.dumps(r) + '\n')
+    def probs_file(recipe, seed, kind=''): return str(out/'probs'/f"{recipe.replace(' ', '_')}_seed{seed}{kind}.pt")
     # several runs at once share a GPU well, each with one CPU thread; one at a time on a CPU gets every core
     search = [dict(base, id=next(ids), name=f'{r} seed {s}', recipe=r, seed=s, valid='holdout', parallel=a.workers > 1,
-                   epochs=small, probs=str(out/'probs'/f"{r.replace(' ', '_')}_seed{s}.pt"),
-                   tta_passes=a.tta_passes, tta_file=str(out/'probs'/f"{r.replace(' ', '_')}_seed{s}_tta.pt"))
+                   epochs=small, probs=probs_file(r, s), tta_passes=a.tta_passes, tta_file=probs_file(r, s, '_tta'))
               for r in recipes for s in SEEDS if (r, s) not in kept]
     run_pool(search, a.workers, end, tmp, log, record)
     table = {}
