@@ -33,7 +33,7 @@ def main():
     from mnist_fastai.data import mnist_dataloaders
     from mnist_fastai.frontier import CPUBFloat16
     course_setup(cut_quick_fits=False)
-    lr = {net: lr for net, _, _, lr in CANDIDATES.values()}[a.net]
+    lr = {net: lr for net, _, _, lr, _ in CANDIDATES.values()}[a.net]
     dls = mnist_dataloaders(bs=128, n_train=a.n, n_valid=1000, augment=True)
     def learner(setting):
         cbs = {'channels_last': [ChannelsLast()], 'bfloat16': [ChannelsLast(), CPUBFloat16()]}.get(setting, [])

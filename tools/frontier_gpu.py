@@ -25,6 +25,8 @@ reading the holdout without TTA by more than one digit; the one wide ×2 run gai
 
 The '5 B' recipes train each net for the epochs that 5 B buys it on a 2-core CPU, by notebook 13's cost table as it stood
 on an AMD EPYC machine (ResBlock net 61, wide ×2 43, Deotte's net 13), so they compare nets at one CPU budget.
+nbs/frontier_deotte_cpu.json tries two changes to Deotte's recipe at that budget, one at a time, on a 2-core CPU: label
+smoothing ('deotte affine 13 ls') and scaling on top of the shifts and turns ('deotte scale 13').
 
 Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net), OUT_DIR/probs/*.pt (each run's holdout
 probabilities with TTA, for ensembles) and OUT_DIR/summary.json (holdout means, and the holdout accuracy of an
@@ -38,8 +40,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# name: (net, augmentation, epochs, lr); every augmentation adds one thing to the one before. Each net is trained with
-# an EMA of its weights beside it, so one run gives both readouts; and each is read with and without TTA.
+# name: (net, augmentation, epochs, lr, label smoothing); every augmentation adds one thing to the one before. Each net
+# is trained with an EMA of its weights beside it, so one run gives both readouts; and each is read with and without TTA.
 AUGS = {
     'affine':   dict(max_shift=2., max_rotate=10.),
     'scale':    dict(max_shift=2., max_rotate=10., max_scale=0.1),
@@ -47,18 +49,21 @@ AUGS = {
     'elastic+': dict(max_shift=2., max_rotate=10., max_scale=0.1, elastic=2.5, grid=4),
 }
 CANDIDATES = {  # in the order they run: what the deadline cuts is last
-    'resblock affine 30':   ('resblock', 'affine', 30, 0.05),
-    'resblock scale 30':    ('resblock', 'scale', 30, 0.05),
-    'resblock elastic 30':  ('resblock', 'elastic', 30, 0.05),
-    'wide2 elastic 30':     ('wide2', 'elastic', 30, 0.05),
-    'deotte elastic 30':    ('deotte', 'elastic', 30, 5e-3),
-    'resblock elastic 60':  ('resblock', 'elastic', 60, 0.05),
-    'resblock elastic+ 30': ('resblock', 'elastic+', 30, 0.05),
-    'wide2 elastic 60':     ('wide2', 'elastic', 60, 0.05),
+    'resblock affine 30':   ('resblock', 'affine', 30, 0.05, 0.),
+    'resblock scale 30':    ('resblock', 'scale', 30, 0.05, 0.),
+    'resblock elastic 30':  ('resblock', 'elastic', 30, 0.05, 0.),
+    'wide2 elastic 30':     ('wide2', 'elastic', 30, 0.05, 0.),
+    'deotte elastic 30':    ('deotte', 'elastic', 30, 5e-3, 0.),
+    'resblock elastic 60':  ('resblock', 'elastic', 60, 0.05, 0.),
+    'resblock elastic+ 30': ('resblock', 'elastic+', 30, 0.05, 0.),
+    'wide2 elastic 60':     ('wide2', 'elastic', 60, 0.05, 0.),
     # one CPU budget, 5 B each: what each net gets from it
-    'resblock affine 61':   ('resblock', 'affine', 61, 0.05),
-    'wide2 affine 43':      ('wide2', 'affine', 43, 0.05),
-    'deotte affine 13':     ('deotte', 'affine', 13, 5e-3),
+    'resblock affine 61':   ('resblock', 'affine', 61, 0.05, 0.),
+    'wide2 affine 43':      ('wide2', 'affine', 43, 0.05, 0.),
+    'deotte affine 13':     ('deotte', 'affine', 13, 5e-3, 0.),
+    # two changes to the Deotte recipe at that budget: label smoothing, and Deotte's own augmentation (zoom too)
+    'deotte affine 13 ls':  ('deotte', 'affine', 13, 5e-3, 0.1),
+    'deotte scale 13':      ('deotte', 'scale', 13, 5e-3, 0.),
 }
 SEEDS = (0, 1, 2)
 
@@ -80,7 +85,7 @@ def augmentation(max_shift=2., max_rotate=10., max_scale=0., elastic=0., grid=5)
 def run_job(job):
     "Train one recipe with one seed; returns its accuracies (plain, EMA, each with TTA) and timings"
     from fastai.learner import Learner
-    from fastai.losses import CrossEntropyLossFlat
+    from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat
     from fastai.metrics import accuracy
     from fastai.torch_core import set_seed
     from mnist_fastai.core import fit_report
@@ -91,10 +96,11 @@ def run_job(job):
     quick, device = job['quick'], job['device']
     sub = dict(n_train=2000, n_valid=500) if quick else {}
     set_seed(job['seed'])
-    net, aug, epochs, lr = CANDIDATES[job['recipe']]
+    net, aug, epochs, lr, smoothing = CANDIDATES[job['recipe']]
     dls = mnist_dataloaders(bs=128, valid=job['valid'], augment=False, batch_tfms=augmentation(**AUGS[aug]), seed=job['seed'],
                             device=device, **sub)
-    learn = add_mixed_precision(Learner(dls, make_net(net), loss_func=CrossEntropyLossFlat(), metrics=accuracy))
+    loss = LabelSmoothingCrossEntropyFlat(eps=smoothing) if smoothing else CrossEntropyLossFlat()
+    learn = add_mixed_precision(Learner(dls, make_net(net), loss_func=loss, metrics=accuracy))
     cb = EMA()
     learn.add_cb(cb)
     res = fit_report(learn, job['epochs'] or epochs, lr)
