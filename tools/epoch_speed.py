@@ -13,7 +13,7 @@ import argparse, json, sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from frontier_gpu import CANDIDATES, make_net  # the capstone search's nets and their learning rates
+from frontier_gpu import make_net, net_lr  # the capstone search's nets and their learning rates
 
 SETTINGS = ('float32', 'channels_last', 'bfloat16')
 
@@ -33,7 +33,6 @@ def main():
     from mnist_fastai.data import mnist_dataloaders
     from mnist_fastai.frontier import CPUBFloat16
     course_setup(cut_quick_fits=False)
-    lr = {net: lr for net, _, _, lr, _ in CANDIDATES.values()}[a.net]
     dls = mnist_dataloaders(bs=128, n_train=a.n, n_valid=1000, augment=True)
     def learner(setting):
         cbs = {'channels_last': [ChannelsLast()], 'bfloat16': [ChannelsLast(), CPUBFloat16()]}.get(setting, [])
@@ -43,7 +42,7 @@ def main():
     for _ in range(a.repeats):
         for setting in a.settings:
             set_seed(0)
-            s = fit_report(learner(setting), 1, lr)['train_s']
+            s = fit_report(learner(setting), 1, net_lr(a.net))['train_s']
             seconds[setting].append(s)
             print(f'{setting:>13}: {s:6.1f} s', flush=True)
     best = {s: min(v) for s, v in seconds.items()}  # the least disturbed epoch of each

@@ -25,8 +25,9 @@ reading the holdout without TTA by more than one digit; the one wide ×2 run gai
 
 The '5 B' recipes train each net for the epochs that 5 B buys it on a 2-core CPU, by notebook 13's cost table as it stood
 on an AMD EPYC machine (ResBlock net 61, wide ×2 43, Deotte's net 13), so they compare nets at one CPU budget.
-nbs/frontier_deotte_cpu.json tries two changes to Deotte's recipe at that budget, one at a time, on a 2-core CPU: label
-smoothing ('deotte affine 13 ls') and scaling on top of the shifts and turns ('deotte scale 13').
+nbs/frontier_deotte_cpu.json tries two changes to Deotte's recipe at that budget on a 2-core CPU, one at a time and then
+both: label smoothing ('deotte affine 13 ls'), scaling on top of the shifts and turns ('deotte scale 13'), and the two
+together ('deotte scale 13 ls').
 
 Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net), OUT_DIR/probs/*.pt (each run's holdout
 probabilities with TTA, for ensembles) and OUT_DIR/summary.json (holdout means, and the holdout accuracy of an
@@ -37,34 +38,55 @@ same OUT_DIR, it keeps the runs it finished and trains only the rest.
 """
 import argparse, itertools, json, os, shlex, subprocess, sys, time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# name: (net, augmentation, epochs, lr, label smoothing); every augmentation adds one thing to the one before. Each net
-# is trained with an EMA of its weights beside it, so one run gives both readouts; and each is read with and without TTA.
+# Every augmentation adds one thing to the one before. Each net is trained with an EMA of its weights beside it, so one
+# run gives both readouts; and each is read with and without TTA.
 AUGS = {
     'affine':   dict(max_shift=2., max_rotate=10.),
     'scale':    dict(max_shift=2., max_rotate=10., max_scale=0.1),
     'elastic':  dict(max_shift=2., max_rotate=10., max_scale=0.1, elastic=1.5, grid=5),
     'elastic+': dict(max_shift=2., max_rotate=10., max_scale=0.1, elastic=2.5, grid=4),
 }
+
+
+class Recipe(NamedTuple):
+    "A candidate: a net of `make_net`, an entry of `AUGS`, epochs, peak learning rate, and fastai's label smoothing"
+    net: str
+    aug: str
+    epochs: int
+    lr: float
+    smoothing: float = 0.
+
+
 CANDIDATES = {  # in the order they run: what the deadline cuts is last
-    'resblock affine 30':   ('resblock', 'affine', 30, 0.05, 0.),
-    'resblock scale 30':    ('resblock', 'scale', 30, 0.05, 0.),
-    'resblock elastic 30':  ('resblock', 'elastic', 30, 0.05, 0.),
-    'wide2 elastic 30':     ('wide2', 'elastic', 30, 0.05, 0.),
-    'deotte elastic 30':    ('deotte', 'elastic', 30, 5e-3, 0.),
-    'resblock elastic 60':  ('resblock', 'elastic', 60, 0.05, 0.),
-    'resblock elastic+ 30': ('resblock', 'elastic+', 30, 0.05, 0.),
-    'wide2 elastic 60':     ('wide2', 'elastic', 60, 0.05, 0.),
+    'resblock affine 30':   Recipe('resblock', 'affine', 30, 0.05),
+    'resblock scale 30':    Recipe('resblock', 'scale', 30, 0.05),
+    'resblock elastic 30':  Recipe('resblock', 'elastic', 30, 0.05),
+    'wide2 elastic 30':     Recipe('wide2', 'elastic', 30, 0.05),
+    'deotte elastic 30':    Recipe('deotte', 'elastic', 30, 5e-3),
+    'resblock elastic 60':  Recipe('resblock', 'elastic', 60, 0.05),
+    'resblock elastic+ 30': Recipe('resblock', 'elastic+', 30, 0.05),
+    'wide2 elastic 60':     Recipe('wide2', 'elastic', 60, 0.05),
     # one CPU budget, 5 B each: what each net gets from it
-    'resblock affine 61':   ('resblock', 'affine', 61, 0.05, 0.),
-    'wide2 affine 43':      ('wide2', 'affine', 43, 0.05, 0.),
-    'deotte affine 13':     ('deotte', 'affine', 13, 5e-3, 0.),
-    # two changes to the Deotte recipe at that budget: label smoothing, and Deotte's own augmentation (zoom too)
-    'deotte affine 13 ls':  ('deotte', 'affine', 13, 5e-3, 0.1),
-    'deotte scale 13':      ('deotte', 'scale', 13, 5e-3, 0.),
+    'resblock affine 61':   Recipe('resblock', 'affine', 61, 0.05),
+    'wide2 affine 43':      Recipe('wide2', 'affine', 43, 0.05),
+    'deotte affine 13':     Recipe('deotte', 'affine', 13, 5e-3),
+    # changes to the Deotte recipe at that budget: label smoothing, Deotte's own augmentation (zoom too), and both
+    'deotte affine 13 ls':  Recipe('deotte', 'affine', 13, 5e-3, smoothing=0.1),
+    'deotte scale 13':      Recipe('deotte', 'scale', 13, 5e-3),
+    'deotte scale 13 ls':   Recipe('deotte', 'scale', 13, 5e-3, smoothing=0.1),
 }
+
+
+def net_lr(net):
+    "The peak learning rate of `net`, which every recipe for it shares"
+    (lr,) = {r.lr for r in CANDIDATES.values() if r.net == net}
+    return lr
+
+
 SEEDS = (0, 1, 2)
 
 
@@ -96,14 +118,14 @@ def run_job(job):
     quick, device = job['quick'], job['device']
     sub = dict(n_train=2000, n_valid=500) if quick else {}
     set_seed(job['seed'])
-    net, aug, epochs, lr, smoothing = CANDIDATES[job['recipe']]
-    dls = mnist_dataloaders(bs=128, valid=job['valid'], augment=False, batch_tfms=augmentation(**AUGS[aug]), seed=job['seed'],
-                            device=device, **sub)
-    loss = LabelSmoothingCrossEntropyFlat(eps=smoothing) if smoothing else CrossEntropyLossFlat()
-    learn = add_mixed_precision(Learner(dls, make_net(net), loss_func=loss, metrics=accuracy))
+    recipe = CANDIDATES[job['recipe']]
+    dls = mnist_dataloaders(bs=128, valid=job['valid'], augment=False, batch_tfms=augmentation(**AUGS[recipe.aug]),
+                            seed=job['seed'], device=device, **sub)
+    loss = LabelSmoothingCrossEntropyFlat(eps=recipe.smoothing) if recipe.smoothing else CrossEntropyLossFlat()
+    learn = add_mixed_precision(Learner(dls, make_net(recipe.net), loss_func=loss, metrics=accuracy))
     cb = EMA()
     learn.add_cb(cb)
-    res = fit_report(learn, job['epochs'] or epochs, lr)
+    res = fit_report(learn, job['epochs'] or recipe.epochs, recipe.lr)
     out = dict(job, plain=res['accuracy'], train_s=res['train_s'], epochs_run=res['epochs'])
     def readouts(tag):
         with learn.no_bar(), learn.no_logging():
@@ -119,6 +141,8 @@ def run_job(job):
     if job.get('tta_passes'):  # last, so that the readouts above draw the same random numbers as in runs without it
         learn.model.load_state_dict(last_weights)
         passes = []
+        # fastai's tta returns only the mean of its passes, so each pass is a call of its own (which reads the plain
+        # pass again too): twice the inference, for a readout that is fastai's own
         for _ in range(job['tta_passes']):
             with learn.no_bar(), learn.no_logging(): (augmented, plain), targs = learn.tta(dl=dls.valid, n=1, beta=None)
             passes.append(augmented.half())
@@ -138,6 +162,13 @@ def tta_variants(rs):
     ns = [n for n in (1, 2, 4, 8, 16, 32) if n <= min(len(s['passes']) for s in saved)]
     return {'no TTA': both([s['plain'].float() for s in saved]),
             **{f'n={n} beta={beta}': both([readout(s, n, beta) for s in saved]) for n in ns for beta in (0., 0.25, 0.5)}}
+
+
+def ensemble_groups(runs_by_recipe):
+    "Each recipe's runs, then each two recipes' runs together"
+    # two nets that err differently may outvote each other's mistakes where seeds of one net cannot
+    yield from runs_by_recipe.items()
+    for a, b in itertools.combinations(runs_by_recipe, 2): yield f'{a} + {b}', runs_by_recipe[a] + runs_by_recipe[b]
 
 
 def launch(job, tmp):
@@ -210,28 +241,23 @@ def main():
                    epochs=small, probs=probs_file(r, s), tta_passes=a.tta_passes, tta_file=probs_file(r, s, '_tta'))
               for r in recipes for s in SEEDS if (r, s) not in kept]
     run_pool(search, a.workers, end, tmp, log, record)
+    by_recipe = {r: [x for x in results if x['recipe'] == r] for r in recipes}
     table = {}
-    for r in recipes:
-        rs = [x for x in results if x['recipe'] == r]
+    for r, rs in by_recipe.items():
         if len(rs) < len(SEEDS): continue
         readouts = [k for k in ('plain', 'plain+TTA', 'EMA', 'EMA+TTA') if k in rs[0]]
         table[r] = {k: sum(x[k] for x in rs)/len(rs) for k in readouts}
     log('holdout means: ' + json.dumps(table, indent=1))
     ensembles = {}
-    def ensemble(name, rs):
+    for name, rs in [*ensemble_groups(by_recipe), ('all runs', results)]:
         saved = [torch.load(x['probs']) for x in rs if Path(x.get('probs', '')).exists()]
         if len(saved) > 1:
             p = torch.stack([s['probs'].float() for s in saved]).mean(0)
             ensembles[name] = dict(runs=len(saved), accuracy=float((p.argmax(1) == saved[0]['targs']).float().mean()))
-    for r in recipes: ensemble(r, [x for x in results if x['recipe'] == r])
-    # two nets that err differently may outvote each other's mistakes where seeds of one net cannot
-    for a, b in itertools.combinations(recipes, 2): ensemble(f'{a} + {b}', [x for x in results if x['recipe'] in (a, b)])
-    ensemble('all runs', results)
     log('holdout ensembles (mean of TTA probabilities): ' + json.dumps(ensembles, indent=1))
-    with_passes = {r: rs for r in recipes if len(rs := [x for x in results if x['recipe'] == r]) == len(SEEDS)
-                   and all(x.get('tta_file') and Path(x['tta_file']).exists() for x in rs)}
-    tta = {r: tta_variants(rs) for r, rs in with_passes.items()}
-    tta.update({f'{a} + {b}': tta_variants(with_passes[a] + with_passes[b]) for a, b in itertools.combinations(with_passes, 2)})
+    with_passes = {r: rs for r, rs in by_recipe.items()
+                   if len(rs) == len(SEEDS) and all(x.get('tta_file') and Path(x['tta_file']).exists() for x in rs)}
+    tta = {name: tta_variants(rs) for name, rs in ensemble_groups(with_passes)}
     if tta: log('holdout TTA readouts (last weights): ' + json.dumps(tta, indent=1))
     summary = dict(machine=machine, torch=torch.__version__, seeds=SEEDS, candidates={r: CANDIDATES[r] for r in recipes},
                    augmentations=AUGS, holdout=table, ensembles=ensembles, tta=tta, minutes=(time.time() - start)/60,
