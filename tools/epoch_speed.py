@@ -26,6 +26,7 @@ def main():
     ap.add_argument('--settings', nargs='+', choices=SETTINGS, default=['float32', 'bfloat16'])
     a = ap.parse_args()
     if a.n < 128 or a.repeats < 1: ap.error('--n must be at least one batch (128) and --repeats at least 1')
+    lr = net_lr(a.net)
     import mnist_fastai  # noqa: F401 (first: it quietens a warning that importing fastai raises)
     from fastai.vision.all import Learner, CrossEntropyLossFlat, accuracy, set_seed
     from fastai.callback.channelslast import ChannelsLast
@@ -42,7 +43,7 @@ def main():
     for _ in range(a.repeats):
         for setting in a.settings:
             set_seed(0)
-            s = fit_report(learner(setting), 1, net_lr(a.net))['train_s']
+            s = fit_report(learner(setting), 1, lr)['train_s']
             seconds[setting].append(s)
             print(f'{setting:>13}: {s:6.1f} s', flush=True)
     best = {s: min(v) for s, v in seconds.items()}  # the least disturbed epoch of each

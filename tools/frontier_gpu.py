@@ -6,6 +6,8 @@
                                                         # full size on a CPU, one run at a time, chosen recipes
     python tools/frontier_gpu.py OUT_DIR --device cpu --workers 1 --recipes 'deotte affine 13' --tta-passes 16
                                                         # and 16 augmented passes of each, to compare TTA readouts
+    python tools/frontier_gpu.py OUT_DIR --device cpu --workers 2 --recipes 'deotte scale 13' --seeds 3 4 5
+                                                        # two runs at a time, one thread each; seeds other than 0 1 2
 
 Every candidate recipe, 3 seeds, is trained on the first 50,000 training digits and scored on the last 10,000 (the
 holdout), never on MNIST's test set: the capstone notebook chooses its recipe from these numbers and then trains it on
@@ -42,9 +44,7 @@ from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Every augmentation adds one thing to the one before. Each net is trained with an EMA of its weights beside it, so one
-# run gives both readouts; and each is read with and without TTA.
-AUGS = {
+AUGS = {  # every augmentation adds one thing to the one before
     'affine':   dict(max_shift=2., max_rotate=10.),
     'scale':    dict(max_shift=2., max_rotate=10., max_scale=0.1),
     'elastic':  dict(max_shift=2., max_rotate=10., max_scale=0.1, elastic=1.5, grid=5),
@@ -83,8 +83,9 @@ CANDIDATES = {  # in the order they run: what the deadline cuts is last
 
 def net_lr(net):
     "The peak learning rate of `net`, which every recipe for it shares"
-    (lr,) = {r.lr for r in CANDIDATES.values() if r.net == net}
-    return lr
+    lrs = {r.lr for r in CANDIDATES.values() if r.net == net}
+    if len(lrs) != 1: raise ValueError(f'the recipes for {net!r} give it {len(lrs)} learning rates, not one: {sorted(lrs)}')
+    return lrs.pop()
 
 
 SEEDS = (0, 1, 2)
@@ -123,7 +124,7 @@ def run_job(job):
                             seed=job['seed'], device=device, **sub)
     loss = LabelSmoothingCrossEntropyFlat(eps=recipe.smoothing) if recipe.smoothing else CrossEntropyLossFlat()
     learn = add_mixed_precision(Learner(dls, make_net(recipe.net), loss_func=loss, metrics=accuracy))
-    cb = EMA()
+    cb = EMA()  # an average of the weights beside them, so one run gives both readouts
     learn.add_cb(cb)
     res = fit_report(learn, job['epochs'] or recipe.epochs, recipe.lr)
     out = dict(job, plain=res['accuracy'], train_s=res['train_s'], epochs_run=res['epochs'])
@@ -141,8 +142,8 @@ def run_job(job):
     if job.get('tta_passes'):  # last, so that the readouts above draw the same random numbers as in runs without it
         learn.model.load_state_dict(last_weights)
         passes = []
-        # fastai's tta returns only the mean of its passes, so each pass is a call of its own (which reads the plain
-        # pass again too): twice the inference, for a readout that is fastai's own
+        # fastai's tta returns only the mean of its passes, so each pass is a call of its own, which reads the plain pass
+        # again too: twice the inference, so that each pass is exactly what fastai's tta computes
         for _ in range(job['tta_passes']):
             with learn.no_bar(), learn.no_logging(): (augmented, plain), targs = learn.tta(dl=dls.valid, n=1, beta=None)
             passes.append(augmented.half())
@@ -165,7 +166,7 @@ def tta_variants(rs):
 
 
 def ensemble_groups(runs_by_recipe):
-    "Each recipe's runs, then each two recipes' runs together"
+    "Each recipe's runs, then every pair of recipes' runs together"
     # two nets that err differently may outvote each other's mistakes where seeds of one net cannot
     yield from runs_by_recipe.items()
     for a, b in itertools.combinations(runs_by_recipe, 2): yield f'{a} + {b}', runs_by_recipe[a] + runs_by_recipe[b]
@@ -204,10 +205,12 @@ def main():
     ap.add_argument('--minutes', type=float, default=8.8); ap.add_argument('--workers', type=int, default=12)
     ap.add_argument('--device', choices=('cuda', 'cpu'), help='default: cuda, or cpu with --quick')
     ap.add_argument('--recipes', nargs='+', choices=list(CANDIDATES), metavar='RECIPE', help='default: every one, in order')
+    ap.add_argument('--seeds', type=int, nargs='+', default=list(SEEDS), metavar='SEED', help='default: ' + ' '.join(map(str, SEEDS)))
     ap.add_argument('--tta-passes', type=int, default=0, metavar='N',
                     help="also keep N augmented passes over the holdout of each run's last weights, to compare TTA readouts")
     ap.add_argument('--job'); ap.add_argument('--result')
     a = ap.parse_args()
+    if len(set(a.seeds)) < len(a.seeds): ap.error('--seeds: each seed once')
     if a.job:
         r = run_job(json.loads(a.job)); Path(a.result).write_text(json.dumps(r)); return
     import torch, tempfile
@@ -228,7 +231,8 @@ def main():
     # a run that an earlier call into the same OUT_DIR finished (same size, same device) is kept, not trained again
     results_path = out/'results.jsonl'
     earlier = [json.loads(l) for l in results_path.read_text().splitlines()] if results_path.exists() else []
-    results = [r for r in earlier if r['quick'] == a.quick and r['device'] == device and r['recipe'] in recipes]
+    results = [r for r in earlier if r['quick'] == a.quick and r['device'] == device and r['recipe'] in recipes
+               and r['seed'] in a.seeds]
     kept = {(r['recipe'], r['seed']) for r in results}
     if kept: log(f'kept from an earlier call: {", ".join(r["name"] for r in results)}')
     ids = iter(range(max([r['id'] for r in earlier], default=-1) + 1, 10**6))
@@ -239,12 +243,12 @@ def main():
     # several runs at once share a GPU well, each with one CPU thread; one at a time on a CPU gets every core
     search = [dict(base, id=next(ids), name=f'{r} seed {s}', recipe=r, seed=s, valid='holdout', parallel=a.workers > 1,
                    epochs=small, probs=probs_file(r, s), tta_passes=a.tta_passes, tta_file=probs_file(r, s, '_tta'))
-              for r in recipes for s in SEEDS if (r, s) not in kept]
+              for r in recipes for s in a.seeds if (r, s) not in kept]
     run_pool(search, a.workers, end, tmp, log, record)
     by_recipe = {r: [x for x in results if x['recipe'] == r] for r in recipes}
     table = {}
     for r, rs in by_recipe.items():
-        if len(rs) < len(SEEDS): continue
+        if len(rs) < len(a.seeds): continue
         readouts = [k for k in ('plain', 'plain+TTA', 'EMA', 'EMA+TTA') if k in rs[0]]
         table[r] = {k: sum(x[k] for x in rs)/len(rs) for k in readouts}
     log('holdout means: ' + json.dumps(table, indent=1))
@@ -256,10 +260,10 @@ def main():
             ensembles[name] = dict(runs=len(saved), accuracy=float((p.argmax(1) == saved[0]['targs']).float().mean()))
     log('holdout ensembles (mean of TTA probabilities): ' + json.dumps(ensembles, indent=1))
     with_passes = {r: rs for r, rs in by_recipe.items()
-                   if len(rs) == len(SEEDS) and all(x.get('tta_file') and Path(x['tta_file']).exists() for x in rs)}
+                   if len(rs) == len(a.seeds) and all(x.get('tta_file') and Path(x['tta_file']).exists() for x in rs)}
     tta = {name: tta_variants(rs) for name, rs in ensemble_groups(with_passes)}
     if tta: log('holdout TTA readouts (last weights): ' + json.dumps(tta, indent=1))
-    summary = dict(machine=machine, torch=torch.__version__, seeds=SEEDS, candidates={r: CANDIDATES[r] for r in recipes},
+    summary = dict(machine=machine, torch=torch.__version__, seeds=a.seeds, candidates={r: CANDIDATES[r] for r in recipes},
                    augmentations=AUGS, holdout=table, ensembles=ensembles, tta=tta, minutes=(time.time() - start)/60,
                    command='python ' + shlex.join(sys.argv), date=time.strftime('%Y-%m-%d'),
                    unfinished=[r for r in recipes if r not in table], runs=results)
