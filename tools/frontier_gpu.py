@@ -38,7 +38,7 @@ holdout accuracy without TTA and of `Learner.tta`'s readout for n = 1, 2, 4, ...
 where fastai's default is n=4, beta=0.25, and each pass is saved in OUT_DIR/probs/*_tta.pt). Called again with the
 same OUT_DIR, it keeps the runs it finished and trains only the rest.
 """
-import argparse, itertools, json, os, shlex, subprocess, sys, time
+import argparse, functools, itertools, json, os, shlex, subprocess, sys, time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -151,11 +151,18 @@ def run_job(job):
     return out
 
 
+@functools.cache  # a run is in several groups (its recipe, each pair with it, all runs): each file is read once
+def load_saved(path):
+    "A run's saved holdout probabilities"
+    import torch
+    return torch.load(path)
+
+
 def tta_variants(rs):
     """Holdout accuracy of `Learner.tta`'s readout with `n` augmented passes and weight `beta` on the plain one: the mean
     of runs `rs`, and their ensemble (the mean of their readouts)"""
     import torch
-    saved = [torch.load(x['tta_file']) for x in rs]
+    saved = [load_saved(x['tta_file']) for x in rs]
     targs = saved[0]['targs']
     def readout(s, n, beta): return torch.lerp(s['passes'][:n].float().mean(0), s['plain'].float(), beta)
     def acc(probs): return float((probs.argmax(1) == targs).float().mean())
@@ -254,7 +261,7 @@ def main():
     log('holdout means: ' + json.dumps(table, indent=1))
     ensembles = {}
     for name, rs in [*ensemble_groups(by_recipe), ('all runs', results)]:
-        saved = [torch.load(x['probs']) for x in rs if Path(x.get('probs', '')).exists()]
+        saved = [load_saved(x['probs']) for x in rs if Path(x.get('probs', '')).exists()]
         if len(saved) > 1:
             p = torch.stack([s['probs'].float() for s in saved]).mean(0)
             ensembles[name] = dict(runs=len(saved), accuracy=float((p.argmax(1) == saved[0]['targs']).float().mean()))
