@@ -1,0 +1,26 @@
+"""tools/frontier_gpu.py, the capstone's holdout search: a --quick run that keeps its runs when called again, and bad input."""
+import json, subprocess, sys
+from pathlib import Path
+
+TOOL = Path(__file__).resolve().parent.parent/'tools'/'frontier_gpu.py'
+
+def run(*args): return subprocess.run([sys.executable, str(TOOL), *args], capture_output=True, text=True, timeout=600)
+
+def test_quick_run_then_kept(tmp_path):
+    args = (str(tmp_path), '--quick', '--workers', '1', '--recipes', 'deotte affine 23 ls', '--seeds', '0')
+    r = run(*args)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.splitlines()[0].endswith('no deadline')  # on a CPU, unless --minutes gives one
+    summary = json.loads((tmp_path/'summary.json').read_text())
+    assert summary['unfinished'] == [] and summary['seeds'] == [0]
+    assert list(summary['holdout']) == ['deotte affine 23 ls'] and 0 <= summary['holdout']['deotte affine 23 ls']['plain'] <= 1
+    assert summary['candidates']['deotte affine 23 ls'] == ['deotte', 'affine', 23, 5e-3, 0.1]
+    again = run(*args)  # the same OUT_DIR: the finished run is kept, not trained again
+    assert again.returncode == 0 and 'kept from an earlier call: deotte affine 23 ls seed 0' in again.stdout
+    assert len((tmp_path/'results.jsonl').read_text().splitlines()) == 1
+
+def test_bad_input_is_refused_plainly(tmp_path):
+    for args, said in [((), 'OUT_DIR'), ((str(tmp_path), '--quick', '--seeds', '1', '1'), 'each seed once'),
+                       ((str(tmp_path), '--quick', '--recipes', 'no such recipe'), 'invalid choice')]:
+        r = run(*args)
+        assert r.returncode == 2 and said in r.stderr and 'Traceback' not in r.stderr, r.stderr[-2000:]
