@@ -31,7 +31,8 @@ nbs/frontier_deotte_cpu.json tries two changes to Deotte's recipe at that budget
 both: label smoothing ('deotte affine 13 ls'), scaling on top of the shifts and turns ('deotte scale 13'), and the two
 together ('deotte scale 13 ls'). nbs/frontier_deotte23_cpu.json trains the label-smoothed recipe for the 23 epochs that
 5 B buys Deotte's net in bfloat16 on a CPU with AMX ('deotte affine 23 ls', seeds 0 and 1, in float32 on a 2-core CPU
-without bfloat16 units), and nbs/frontier_deotte23_nols_cpu.json the same without label smoothing ('deotte affine 23').
+without bfloat16 units), nbs/frontier_deotte23_nols_cpu.json the same without label smoothing ('deotte affine 23', seeds 0
+and 1), and nbs/frontier_deotte23_seed2_cpu.json both recipes with seed 2.
 
 Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net), OUT_DIR/probs/*.pt (each run's holdout
 probabilities with TTA, for ensembles) and OUT_DIR/summary.json (holdout means, and the holdout accuracy of an
