@@ -1,15 +1,25 @@
-"""What the browser tests share: one headless Chromium for the whole session, and a static file server.
+"""What the tests share: `run_tool`, which runs one of tools/*.py as a command; and, for the browser tests, one headless
+Chromium for the whole session and a static file server.
 
 Playwright's sync API can run only once per process, so the pages of tests/test_docs_site.py and tests/test_draw_page.py
 open in the same browser. It is Debian's Chromium (`apt-get install -y chromium`), or another Chrome named by $CHROMIUM;
 Playwright never downloads a browser of its own here.
 """
-import os, threading
+import os, subprocess, sys, threading
 from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 import pytest
+
+TOOLS = Path(__file__).resolve().parent.parent/'tools'
+
+@pytest.fixture
+def run_tool():
+    "Run tools/`name` with `args` in this Python, capturing its output: `run_tool('epoch_speed.py', '--n', '128')`"
+    def run(name, *args):
+        return subprocess.run([sys.executable, str(TOOLS/name), *args], capture_output=True, text=True, timeout=600)
+    return run
 
 CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
 # without the background-networking flags Chromium keeps trying to reach Google's hosts, which a closed network refuses

@@ -1,12 +1,12 @@
 """tools/epoch_speed.py, the probe behind notebook 13's note on bfloat16 without bfloat16 units: a tiny run and bad input."""
-import json, subprocess, sys
-from pathlib import Path
+import json
+from functools import partial
+import pytest
 
-TOOL = Path(__file__).resolve().parent.parent/'tools'/'epoch_speed.py'
+@pytest.fixture
+def run(run_tool): return partial(run_tool, 'epoch_speed.py')  # run_tool: tests/conftest.py
 
-def run(*args): return subprocess.run([sys.executable, str(TOOL), *args], capture_output=True, text=True, timeout=600)
-
-def test_times_each_setting_in_turn():
+def test_times_each_setting_in_turn(run):
     r = run('--net', 'resblock', '--n', '128', '--repeats', '2', '--settings', 'float32', 'channels_last')
     assert r.returncode == 0, r.stderr[-2000:]
     lines = r.stdout.strip().splitlines()
@@ -17,6 +17,6 @@ def test_times_each_setting_in_turn():
     assert all(s > 0 for v in out['seconds'].values() for s in v)
     assert out['speed_up_on_float32']['float32'] == 1.0 and out['speed_up_on_float32']['channels_last'] > 0
 
-def test_refuses_an_epoch_shorter_than_a_batch():
+def test_refuses_an_epoch_shorter_than_a_batch(run):
     r = run('--n', '10')
     assert r.returncode == 2 and 'at least one batch' in r.stderr and 'Traceback' not in r.stderr

@@ -1,12 +1,12 @@
 """tools/frontier_gpu.py, the capstone's holdout search: a --quick run that keeps its runs when called again, and bad input."""
-import json, subprocess, sys
-from pathlib import Path
+import json
+from functools import partial
+import pytest
 
-TOOL = Path(__file__).resolve().parent.parent/'tools'/'frontier_gpu.py'
+@pytest.fixture
+def run(run_tool): return partial(run_tool, 'frontier_gpu.py')  # run_tool: tests/conftest.py
 
-def run(*args): return subprocess.run([sys.executable, str(TOOL), *args], capture_output=True, text=True, timeout=600)
-
-def test_quick_run_then_kept(tmp_path):
+def test_quick_run_then_kept(run, tmp_path):
     args = (str(tmp_path), '--quick', '--workers', '1', '--recipes', 'deotte affine 23 ls', '--seeds', '0')
     r = run(*args)
     assert r.returncode == 0, r.stderr[-2000:]
@@ -19,7 +19,7 @@ def test_quick_run_then_kept(tmp_path):
     assert again.returncode == 0 and 'kept from an earlier call: deotte affine 23 ls seed 0' in again.stdout
     assert len((tmp_path/'results.jsonl').read_text().splitlines()) == 1
 
-def test_bad_input_is_refused_plainly(tmp_path):
+def test_bad_input_is_refused_plainly(run, tmp_path):
     for args, said in [((), 'OUT_DIR'), ((str(tmp_path), '--quick', '--seeds', '1', '1'), 'each seed once'),
                        ((str(tmp_path), '--quick', '--recipes', 'no such recipe'), 'invalid choice')]:
         r = run(*args)
