@@ -18,9 +18,14 @@ def test_quick_run_then_kept(run, tmp_path):
     again = run(*args)  # the same OUT_DIR: the finished run is kept, not trained again
     assert again.returncode == 0 and 'kept from an earlier call: deotte affine 23 ls seed 0' in again.stdout
     assert len((tmp_path/'results.jsonl').read_text().splitlines()) == 1
+    in_bf16 = run(*args, '--bf16')  # another precision: trained again, not kept
+    assert in_bf16.returncode == 0 and 'kept from' not in in_bf16.stdout, in_bf16.stderr[-2000:]
+    assert json.loads((tmp_path/'summary.json').read_text())['machine'].endswith(', bfloat16')
+    assert [json.loads(l).get('bf16', False) for l in (tmp_path/'results.jsonl').read_text().splitlines()] == [False, True]
 
 def test_bad_input_is_refused_plainly(run, tmp_path):
     for args, said in [((), 'OUT_DIR'), ((str(tmp_path), '--quick', '--seeds', '1', '1'), 'each seed once'),
-                       ((str(tmp_path), '--quick', '--recipes', 'no such recipe'), 'invalid choice')]:
+                       ((str(tmp_path), '--quick', '--recipes', 'no such recipe'), 'invalid choice'),
+                       ((str(tmp_path), '--bf16', '--device', 'cuda'), '--bf16: a CPU only')]:
         r = run(*args)
         assert r.returncode == 2 and said in r.stderr and 'Traceback' not in r.stderr, r.stderr[-2000:]

@@ -8,6 +8,8 @@
                                                         # and 16 augmented passes of each, to compare TTA readouts
     python tools/frontier_gpu.py OUT_DIR --device cpu --workers 2 --recipes 'deotte scale 13' --seeds 3 4 5
                                                         # two runs at a time, one thread each; seeds other than 0 1 2
+    python tools/frontier_gpu.py OUT_DIR --device cpu --workers 1 --bf16 --recipes 'deotte affine 12 ls'
+                                                        # in bfloat16, as notebook 13 trains where it pays
 
 Every candidate recipe, 3 seeds, is trained on the first 50,000 training digits and scored on the last 10,000 (the
 holdout), never on MNIST's test set: the capstone notebook chooses its recipe from these numbers and then trains it on
@@ -33,6 +35,12 @@ together ('deotte scale 13 ls'). nbs/frontier_deotte23_cpu.json trains the label
 5 B buys Deotte's net in bfloat16 on a CPU with AMX ('deotte affine 23 ls', seeds 0 and 1, in float32 on a 2-core CPU
 without bfloat16 units), nbs/frontier_deotte23_nols_cpu.json the same without label smoothing ('deotte affine 23', seeds 0
 and 1), and nbs/frontier_deotte23_seed2_cpu.json both recipes with seed 2.
+
+With --bf16, on a 2-core AMD EPYC with bfloat16 instructions: nbs/frontier_bf16_cpu.json trains the label-smoothed
+recipe for 23 epochs ('deotte affine 23 ls', the float32 runs' seeds 0 1 2) and for half as many ('deotte affine 12 ls',
+two nets for the cost of one), and nbs/frontier_bf16_12ls_6seeds_cpu.json scores six seeds of the 12-epoch recipe, from
+calls into one OUT_DIR (each file's 'note' says which), so that an ensemble of six 12-epoch nets meets three 23-epoch
+nets at one budget.
 
 Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net), OUT_DIR/probs/*.pt (each run's holdout
 probabilities with TTA, for ensembles) and OUT_DIR/summary.json (holdout means, and the holdout accuracy of an
@@ -84,6 +92,8 @@ CANDIDATES = {  # in the order they run: what the deadline cuts is last
     # the epochs 5 B buys Deotte's net in bfloat16 on a CPU with AMX: does label smoothing still pay?
     'deotte affine 23':     Recipe('deotte', 'affine', 23, 5e-3),
     'deotte affine 23 ls':  Recipe('deotte', 'affine', 23, 5e-3, smoothing=0.1),
+    # half those epochs: an ensemble's budget buys twice as many of these nets
+    'deotte affine 12 ls':  Recipe('deotte', 'affine', 12, 5e-3, smoothing=0.1),
 }
 
 
@@ -129,7 +139,12 @@ def run_job(job):
     dls = mnist_dataloaders(bs=128, valid=job['valid'], augment=False, batch_tfms=augmentation(**AUGS[recipe.aug]),
                             seed=job['seed'], device=device, **sub)
     loss = LabelSmoothingCrossEntropyFlat(eps=recipe.smoothing) if recipe.smoothing else CrossEntropyLossFlat()
-    learn = add_mixed_precision(Learner(dls, make_net(recipe.net), loss_func=loss, metrics=accuracy))
+    learn = Learner(dls, make_net(recipe.net), loss_func=loss, metrics=accuracy)
+    if job.get('bf16'):
+        from fastai.callback.channelslast import ChannelsLast
+        from mnist_fastai.frontier import CPUBFloat16
+        learn.add_cbs([ChannelsLast(), CPUBFloat16()])  # as notebook 13's precision_cbs(True)
+    else: add_mixed_precision(learn)
     cb = EMA()  # an average of the weights beside them, so one run gives both readouts
     learn.add_cb(cb)
     res = fit_report(learn, job['epochs'] or recipe.epochs, recipe.lr)
@@ -222,9 +237,12 @@ def main():
     ap.add_argument('--seeds', type=int, nargs='+', default=list(SEEDS), metavar='SEED', help='default: ' + ' '.join(map(str, SEEDS)))
     ap.add_argument('--tta-passes', type=int, default=0, metavar='N',
                     help="also keep N augmented passes over the holdout of each run's last weights, to compare TTA readouts")
+    ap.add_argument('--bf16', action='store_true',
+                    help='on a CPU, train in bfloat16 (channels-last, CPUBFloat16) as notebook 13 does where it pays')
     ap.add_argument('--job'); ap.add_argument('--result')
     a = ap.parse_args()
     if len(set(a.seeds)) < len(a.seeds): ap.error('--seeds: each seed once')
+    if a.bf16 and (a.device or ('cpu' if a.quick else 'cuda')) != 'cpu': ap.error('--bf16: a CPU only (--device cpu)')
     if a.job:
         r = run_job(json.loads(a.job)); Path(a.result).write_text(json.dumps(r)); return
     if not a.out: ap.error('OUT_DIR: where to write the runs and their summary')
@@ -242,15 +260,16 @@ def main():
     recipes = a.recipes or list(CANDIDATES)
     (out/'probs').mkdir(exist_ok=True)
     machine = torch.cuda.get_device_name() if device == 'cuda' else f'CPU, {torch.get_num_threads()} threads'
+    if a.bf16: machine += ', bfloat16'
     deadline = f'stops after {minutes:g} minutes' if minutes < float('inf') else 'no deadline'
     log(f'machine: {machine}; torch {torch.__version__}; {deadline}')
-    base = dict(quick=a.quick, device=device)
+    base = dict(quick=a.quick, device=device, bf16=a.bf16)
     small = 1 if a.quick else None
-    # a run that an earlier call into the same OUT_DIR finished (same size, same device) is kept, not trained again
+    # a run that an earlier call into the same OUT_DIR finished (same size, device and precision) is kept, not trained again
     results_path = out/'results.jsonl'
     earlier = [json.loads(l) for l in results_path.read_text().splitlines()] if results_path.exists() else []
     results = [r for r in earlier if r['quick'] == a.quick and r['device'] == device and r['recipe'] in recipes
-               and r['seed'] in a.seeds]
+               and r['seed'] in a.seeds and r.get('bf16', False) == a.bf16]
     kept = {(r['recipe'], r['seed']) for r in results}
     if kept: log(f'kept from an earlier call: {", ".join(r["name"] for r in results)}')
     ids = iter(range(max([r['id'] for r in earlier], default=-1) + 1, 10**6))
