@@ -22,6 +22,8 @@ def test_quick_run_then_kept(run, tmp_path):
     assert in_bf16.returncode == 0 and 'kept from' not in in_bf16.stdout, in_bf16.stderr[-2000:]
     assert json.loads((tmp_path/'summary.json').read_text())['machine'].endswith(', bfloat16')
     assert [json.loads(l).get('bf16', False) for l in (tmp_path/'results.jsonl').read_text().splitlines()] == [False, True]
+    probs = sorted(f.name for f in (tmp_path/'probs').iterdir())  # neither run's probabilities overwrite the other's
+    assert probs == ['deotte_affine_23_ls_seed0.pt', 'deotte_affine_23_ls_seed0_bf16.pt'], probs
 
 def test_bad_input_is_refused_plainly(run, tmp_path):
     for args, said in [((), 'OUT_DIR'), ((str(tmp_path), '--quick', '--seeds', '1', '1'), 'each seed once'),

@@ -37,10 +37,10 @@ without bfloat16 units), nbs/frontier_deotte23_nols_cpu.json the same without la
 and 1), and nbs/frontier_deotte23_seed2_cpu.json both recipes with seed 2.
 
 With --bf16, on a 2-core AMD EPYC with bfloat16 instructions: nbs/frontier_bf16_cpu.json trains the label-smoothed
-recipe for 23 epochs ('deotte affine 23 ls', the float32 runs' seeds 0 1 2) and for half as many ('deotte affine 12 ls',
-two nets for the cost of one), and nbs/frontier_bf16_12ls_6seeds_cpu.json scores six seeds of the 12-epoch recipe, from
-calls into one OUT_DIR (each file's 'note' says which), so that an ensemble of six 12-epoch nets meets three 23-epoch
-nets at one budget.
+recipe for 23 epochs ('deotte affine 23 ls', the float32 runs' seeds 0 1 2) and for about half as many
+('deotte affine 12 ls', two nets for the cost of one), and nbs/frontier_bf16_12ls_6seeds_cpu.json scores six seeds of
+the 12-epoch recipe, from calls into one OUT_DIR (each file's 'note' says which), so that an ensemble of six 12-epoch
+nets meets three 23-epoch nets at one budget.
 
 Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net), OUT_DIR/probs/*.pt (each run's holdout
 probabilities with TTA, for ensembles) and OUT_DIR/summary.json (holdout means, and the holdout accuracy of an
@@ -276,7 +276,8 @@ def main():
     def record(r):
         results.append(r)
         with open(results_path, 'a') as f: f.write(json.dumps(r) + '\n')
-    def probs_file(recipe, seed, kind=''): return str(out/'probs'/f"{recipe.replace(' ', '_')}_seed{seed}{kind}.pt")
+    def probs_file(recipe, seed, kind=''):  # a float32 and a bfloat16 run of one recipe and seed may share OUT_DIR
+        return str(out/'probs'/f"{recipe.replace(' ', '_')}_seed{seed}{'_bf16' if a.bf16 else ''}{kind}.pt")
     # several runs at once share a GPU well, each with one CPU thread; one at a time on a CPU gets every core
     search = [dict(base, id=next(ids), name=f'{r} seed {s}', recipe=r, seed=s, valid='holdout', parallel=a.workers > 1,
                    epochs=small, probs=probs_file(r, s), tta_passes=a.tta_passes, tta_file=probs_file(r, s, '_tta'))
