@@ -15,11 +15,12 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from fastcore.basics import store_attr
 from fasttransform import Transform
 from fastai.callback.core import Callback
+from fastai.callback.channelslast import ChannelsLast
 from fastai.layers import ConvLayer, Flatten
 from fastai.torch_core import TensorImage
 
 # %% auto #0
-__all__ = ['ElasticWarp', 'EMA', 'wide_resblock_net', 'deotte_net', 'CPUBFloat16']
+__all__ = ['ElasticWarp', 'EMA', 'wide_resblock_net', 'deotte_net', 'CPUBFloat16', 'precision_cbs']
 
 # %% ../nbs/13_frontier.ipynb #fa9cf8fc
 class ElasticWarp(Transform):
@@ -72,3 +73,9 @@ class CPUBFloat16(Callback):
         self.autocast.__exit__(None, None, None)  # backward follows the forward's types; the loss wants float32
         self.learn.pred = self.pred.float()
 
+
+# %% ../nbs/13_frontier.ipynb #0528089a
+def precision_cbs(bf16:bool, # True: `ChannelsLast` and `CPUBFloat16`; False: none, float32
+                 ) -> list:
+    "Fresh precision callbacks for one `Learner`"
+    return [ChannelsLast(), CPUBFloat16()] if bf16 else []

@@ -32,11 +32,11 @@ def main():
     from fastai.callback.channelslast import ChannelsLast
     from mnist_fastai.core import course_setup, fit_report, machine_line
     from mnist_fastai.data import mnist_dataloaders
-    from mnist_fastai.frontier import CPUBFloat16
+    from mnist_fastai.frontier import precision_cbs
     course_setup(cut_quick_fits=False)
     dls = mnist_dataloaders(bs=128, n_train=a.n, n_valid=1000, augment=True)
     def learner(setting):
-        cbs = {'channels_last': [ChannelsLast()], 'bfloat16': [ChannelsLast(), CPUBFloat16()]}.get(setting, [])
+        cbs = {'channels_last': [ChannelsLast()], 'bfloat16': precision_cbs(True)}.get(setting, [])
         return Learner(dls, make_net(a.net), loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=cbs)
     seconds = {s: [] for s in a.settings}
     print(f'{a.net}, one epoch of {a.n:,} digits; {machine_line()}', flush=True)

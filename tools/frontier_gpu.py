@@ -130,7 +130,7 @@ def run_job(job):
     from mnist_fastai.core import fit_report
     from mnist_fastai.data import mnist_dataloaders
     from mnist_fastai.recipes import add_mixed_precision
-    from mnist_fastai.frontier import EMA
+    from mnist_fastai.frontier import EMA, precision_cbs
     import torch
     quick, device = job['quick'], job['device']
     sub = dict(n_train=2000, n_valid=500) if quick else {}
@@ -140,10 +140,7 @@ def run_job(job):
                             seed=job['seed'], device=device, **sub)
     loss = LabelSmoothingCrossEntropyFlat(eps=recipe.smoothing) if recipe.smoothing else CrossEntropyLossFlat()
     learn = Learner(dls, make_net(recipe.net), loss_func=loss, metrics=accuracy)
-    if job.get('bf16'):
-        from fastai.callback.channelslast import ChannelsLast
-        from mnist_fastai.frontier import CPUBFloat16
-        learn.add_cbs([ChannelsLast(), CPUBFloat16()])  # as notebook 13's precision_cbs(True)
+    if job.get('bf16'): learn.add_cbs(precision_cbs(True))
     else: add_mixed_precision(learn)
     cb = EMA()  # an average of the weights beside them, so one run gives both readouts
     learn.add_cb(cb)
@@ -241,8 +238,9 @@ def main():
                     help='on a CPU, train in bfloat16 (channels-last, CPUBFloat16) as notebook 13 does where it pays')
     ap.add_argument('--job'); ap.add_argument('--result')
     a = ap.parse_args()
+    device = a.device or ('cpu' if a.quick else 'cuda')
     if len(set(a.seeds)) < len(a.seeds): ap.error('--seeds: each seed once')
-    if a.bf16 and (a.device or ('cpu' if a.quick else 'cuda')) != 'cpu': ap.error('--bf16: a CPU only (--device cpu)')
+    if a.bf16 and device != 'cpu': ap.error('--bf16: a CPU only (--device cpu)')
     if a.job:
         r = run_job(json.loads(a.job)); Path(a.result).write_text(json.dumps(r)); return
     if not a.out: ap.error('OUT_DIR: where to write the runs and their summary')
@@ -253,7 +251,6 @@ def main():
     logf = open(out/'log.txt', 'a')
     def log(s):
         line = f'[{time.time() - start:6.1f} s] {s}'; print(line, flush=True); logf.write(line + '\n'); logf.flush()
-    device = a.device or ('cpu' if a.quick else 'cuda')
     if device == 'cuda' and not torch.cuda.is_available(): sys.exit('no CUDA GPU here: pass --device cpu (slow) or --quick')
     minutes = a.minutes if a.minutes is not None else 8.8 if device == 'cuda' else float('inf')
     end = start + 60*minutes  # a GPU is lent for minutes; a CPU run may take hours
