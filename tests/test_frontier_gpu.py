@@ -24,6 +24,10 @@ def test_quick_run_then_kept(run, tmp_path):
     assert [json.loads(l).get('bf16', False) for l in (tmp_path/'results.jsonl').read_text().splitlines()] == [False, True]
     probs = sorted(f.name for f in (tmp_path/'probs').iterdir())  # neither run's probabilities overwrite the other's
     assert probs == ['deotte_affine_23_ls_seed0.pt', 'deotte_affine_23_ls_seed0_bf16.pt'], probs
+    two = run(*args[:-1], '0', '1')  # a second seed: the two runs make an ensemble
+    assert two.returncode == 0, two.stderr[-2000:]
+    ensemble = json.loads((tmp_path/'summary.json').read_text())['ensembles']['deotte affine 23 ls']
+    assert ensemble['runs'] == 2 and 0 <= ensemble['wrong_in_every_run'] <= ensemble['wrong_in_some_run'], ensemble
 
 def test_bad_input_is_refused_plainly(run, tmp_path):
     for args, said in [((), 'OUT_DIR'), ((str(tmp_path), '--quick', '--seeds', '1', '1'), 'each seed once'),

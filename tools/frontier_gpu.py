@@ -40,11 +40,16 @@ With --bf16, on a 2-core AMD EPYC with bfloat16 instructions: nbs/frontier_bf16_
 recipe for 23 epochs ('deotte affine 23 ls', the float32 runs' seeds 0 1 2) and for about half as many
 ('deotte affine 12 ls', two nets for the cost of one), and nbs/frontier_bf16_12ls_6seeds_cpu.json scores six seeds of
 the 12-epoch recipe, from calls into one OUT_DIR (each file's 'note' says which), so that an ensemble of six 12-epoch
-nets meets three 23-epoch nets at one budget.
+nets meets three 23-epoch nets at one budget. nbs/frontier_bf16_mix12_cpu.json, a third call into that OUT_DIR, keeps
+the label-smoothed 12-epoch runs of seeds 0 1 2 and trains three 12-epoch recipes that each change one thing about it
+('deotte affine 12' without label smoothing, 'deotte scale 12 ls' with scaling, 'deotte elastic 12 ls' with scaling
+and elastic distortion), seeds 0 1 2, so that each pair of recipes is an ensemble of six 12-epoch nets, and all twelve runs cost
+what six nets of the 24 epochs that 5 B buys do.
 
 Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net), OUT_DIR/probs/*.pt (each run's holdout
 probabilities with TTA, for ensembles) and OUT_DIR/summary.json (holdout means, and the holdout accuracy of an
-ensemble of every finished run of each recipe, of each two recipes and of all runs together; with --tta-passes, the
+ensemble of every finished run of each recipe, of each two recipes and of all runs together, with how many holdout
+digits every one of its runs gets wrong and how many at least one run does; with --tta-passes, the
 holdout accuracy without TTA and of `Learner.tta`'s readout for n = 1, 2, 4, ... of the passes and beta = 0, 0.25, 0.5,
 where fastai's default is n=4, beta=0.25, and each pass is saved in OUT_DIR/probs/*_tta.pt). Called again with the
 same OUT_DIR, it keeps the runs it finished and trains only the rest.
@@ -94,6 +99,10 @@ CANDIDATES = {  # in the order they run: what the deadline cuts is last
     'deotte affine 23 ls':  Recipe('deotte', 'affine', 23, 5e-3, smoothing=0.1),
     # half those epochs: an ensemble's budget buys twice as many of these nets
     'deotte affine 12 ls':  Recipe('deotte', 'affine', 12, 5e-3, smoothing=0.1),
+    # at that length, recipes that may err where it does: no smoothing, scaling, scaling and elastic distortion
+    'deotte affine 12':     Recipe('deotte', 'affine', 12, 5e-3),
+    'deotte scale 12 ls':   Recipe('deotte', 'scale', 12, 5e-3, smoothing=0.1),
+    'deotte elastic 12 ls': Recipe('deotte', 'elastic', 12, 5e-3, smoothing=0.1),
 }
 
 
@@ -291,8 +300,11 @@ def main():
     for name, rs in [*ensemble_groups(by_recipe), ('all runs', results)]:
         saved = [load_saved(x['probs']) for x in rs if Path(x.get('probs', '')).exists()]
         if len(saved) > 1:
-            p = torch.stack([s['probs'].float() for s in saved]).mean(0)
-            ensembles[name] = dict(runs=len(saved), accuracy=float((p.argmax(1) == saved[0]['targs']).float().mean()))
+            probs, targs = torch.stack([s['probs'].float() for s in saved]), saved[0]['targs']
+            wrong = probs.argmax(2) != targs  # runs × holdout digits
+            # members that err on different digits can outvote each other; a digit every member gets wrong stays wrong
+            ensembles[name] = dict(runs=len(saved), accuracy=float((probs.mean(0).argmax(1) == targs).float().mean()),
+                                   wrong_in_every_run=int(wrong.all(0).sum()), wrong_in_some_run=int(wrong.any(0).sum()))
     log('holdout ensembles (mean of TTA probabilities): ' + json.dumps(ensembles, indent=1))
     with_passes = {r: rs for r, rs in by_recipe.items()
                    if len(rs) == len(a.seeds) and all(x.get('tta_file') and Path(x['tta_file']).exists() for x in rs)}
