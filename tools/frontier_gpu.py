@@ -44,7 +44,8 @@ nets meets three 23-epoch nets at one budget. nbs/frontier_bf16_mix12_cpu.json, 
 the label-smoothed 12-epoch runs of seeds 0 1 2 and trains three 12-epoch recipes that each change one thing about it
 ('deotte affine 12' without label smoothing, 'deotte scale 12 ls' with scaling, 'deotte elastic 12 ls' with scaling
 and elastic distortion), seeds 0 1 2, so that each pair of recipes is an ensemble of six 12-epoch nets, and all twelve runs cost
-what six nets of the 24 epochs that 5 B buys do.
+what six nets of the 24 epochs that 5 B buys do. nbs/frontier_bf16_wide24_cpu.json, a later call, keeps those twelve runs
+and adds another shape for the same time, wide ×2 for 24 epochs with label smoothing ('wide2 affine 24 ls'), seeds 0 1 2.
 
 Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net), OUT_DIR/probs/*.pt (each run's holdout
 probabilities with TTA, for ensembles) and OUT_DIR/summary.json (holdout means, and the holdout accuracy of an
@@ -103,6 +104,8 @@ CANDIDATES = {  # in the order they run: what the deadline cuts is last
     'deotte affine 12':     Recipe('deotte', 'affine', 12, 5e-3),
     'deotte scale 12 ls':   Recipe('deotte', 'scale', 12, 5e-3, smoothing=0.1),
     'deotte elastic 12 ls': Recipe('deotte', 'elastic', 12, 5e-3, smoothing=0.1),
+    # another shape for the same time: wide ×2 gets about twice the epochs of Deotte's net in bfloat16
+    'wide2 affine 24 ls':   Recipe('wide2', 'affine', 24, 0.05, smoothing=0.1),
 }
 
 
