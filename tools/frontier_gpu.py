@@ -46,6 +46,11 @@ the label-smoothed 12-epoch runs of seeds 0 1 2 and trains three 12-epoch recipe
 and elastic distortion), seeds 0 1 2, so that each pair of recipes is an ensemble of six 12-epoch nets, and all twelve runs cost
 what six nets of the 24 epochs that 5 B buys do. nbs/frontier_bf16_wide24_cpu.json, a later call, keeps those twelve runs
 and adds another shape for the same time, wide ×2 for 24 epochs with label smoothing ('wide2 affine 24 ls'), seeds 0 1 2.
+nbs/frontier_bf16_seeds345_cpu.json trains the recipes of its two best mixes ('wide2 affine 24 ls',
+'deotte elastic 12 ls', 'deotte scale 12 ls') again with seeds 3 4 5 in a fresh OUT_DIR, a second draw of those mixes;
+and nbs/frontier_bf16_six_seeds_cpu.json scores those three recipes and 'deotte affine 12 ls' with seeds 0-5 together
+(24 runs, from the results.jsonl of both OUT_DIRs in one; it trained nothing), so that each pair is an ensemble of
+twelve nets at the 30 B budget.
 
 Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net), OUT_DIR/probs/*.pt (each run's holdout
 probabilities with TTA, for ensembles) and OUT_DIR/summary.json (holdout means, and the holdout accuracy of an
