@@ -51,6 +51,9 @@ nbs/frontier_bf16_seeds345_cpu.json trains the recipes of its two best mixes ('w
 and nbs/frontier_bf16_six_seeds_cpu.json scores those three recipes and 'deotte affine 12 ls' with seeds 0-5 together
 (24 runs, from the results.jsonl of both OUT_DIRs in one; it trained nothing), so that each pair is an ensemble of
 twelve nets at the 30 B budget.
+nbs/frontier_bf16_resblock30_cpu.json, a later call into the OUT_DIR of nbs/frontier_bf16_wide24_cpu.json, keeps its
+fifteen runs and adds a third shape, the ResBlock net for the 30 epochs of 2.5 B with label smoothing
+('resblock affine 30 ls'), seeds 0 1 2.
 
 Writes OUT_DIR/log.txt, OUT_DIR/results.jsonl (one line per trained net), OUT_DIR/probs/*.pt (each run's holdout
 probabilities with TTA, for ensembles) and OUT_DIR/summary.json (holdout means, and the holdout accuracy of an
@@ -111,6 +114,8 @@ CANDIDATES = {  # in the order they run: what the deadline cuts is last
     'deotte elastic 12 ls': Recipe('deotte', 'elastic', 12, 5e-3, smoothing=0.1),
     # another shape for the same time: wide ×2 gets about twice the epochs of Deotte's net in bfloat16
     'wide2 affine 24 ls':   Recipe('wide2', 'affine', 24, 0.05, smoothing=0.1),
+    # and the ResBlock net for the 30 epochs (2.5 B) that cost about what 12 of Deotte's do
+    'resblock affine 30 ls': Recipe('resblock', 'affine', 30, 0.05, smoothing=0.1),
 }
 
 
