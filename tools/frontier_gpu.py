@@ -114,7 +114,7 @@ CANDIDATES = {  # in the order they run: what the deadline cuts is last
     'deotte elastic 12 ls': Recipe('deotte', 'elastic', 12, 5e-3, smoothing=0.1),
     # another shape for the same time: wide ×2 gets about twice the epochs of Deotte's net in bfloat16
     'wide2 affine 24 ls':   Recipe('wide2', 'affine', 24, 0.05, smoothing=0.1),
-    # and the ResBlock net for the 30 epochs (2.5 B) that cost about what 12 of Deotte's do
+    # and the ResBlock net for 30 epochs (2.5 B), which cost a little less than 12 of Deotte's in bfloat16
     'resblock affine 30 ls': Recipe('resblock', 'affine', 30, 0.05, smoothing=0.1),
 }
 
