@@ -310,10 +310,8 @@ def main():
         table[r] = {k: sum(x[k] for x in rs)/len(rs) for k in readouts}
     log('holdout means: ' + json.dumps(table, indent=1))
     ensembles = {}
-    # each run's file once, though it joins an ensemble for its recipe, each pair it is in, and all runs
-    saved_of = {x['probs']: load_saved(x['probs']) for x in results if Path(x.get('probs', '')).exists()}
     for name, rs in [*ensemble_groups(by_recipe), ('all runs', results)]:
-        saved = [saved_of[x['probs']] for x in rs if x.get('probs') in saved_of]
+        saved = [load_saved(x['probs']) for x in rs if Path(x.get('probs', '')).exists()]  # cached: read once
         if len(saved) > 1:
             probs, targs = torch.stack([s['probs'].float() for s in saved]), saved[0]['targs']
             wrong = probs.argmax(2) != targs  # runs × holdout digits
